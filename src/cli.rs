@@ -1,0 +1,65 @@
+//! The command line: `serve` (default), `migrate`, `openapi`, `token`, `seed-demo`.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Settings;
+
+/// Samverkan: non-urgent messages between Halland municipal home health care and regional care.
+#[derive(Parser)]
+#[command(name = "samverkan", version, about, long_about = None)]
+pub struct Cli {
+    /// Settings, from flags or environment variables.
+    #[command(flatten)]
+    pub settings: Settings,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (YAML, or JSON with --json).
+    Openapi {
+        /// Print JSON instead of YAML.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a development token signed with SAMVERKAN_JWT_HS256_SECRET (only the token).
+    Token(TokenArgs),
+    /// Seed the demo directory and patients (idempotent).
+    SeedDemo,
+}
+
+/// Claims of a development token.
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    /// The person's HSA-id (`sub`).
+    #[arg(long)]
+    pub sub: String,
+    /// The acting unit's HSA-id (`unit`).
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Display name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Role: personal, admin, granskare, integration (repeatable).
+    #[arg(long = "role")]
+    pub roles: Vec<String>,
+    /// Licensed staff (legitimerad).
+    #[arg(long)]
+    pub legitimerad: bool,
+    /// Profession, e.g. sjukskoterska, lakare.
+    #[arg(long)]
+    pub profession: Option<String>,
+    /// Units an integration client may read events of (repeatable HSA-ids).
+    #[arg(long = "units")]
+    pub units: Vec<String>,
+    /// Lifetime in minutes (1–10080).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(i64).range(1..=10080))]
+    pub ttl_minutes: i64,
+}

@@ -1,0 +1,310 @@
+//! Configuration: one [`Config`] built from environment variables or the matching flags, and
+//! validated before anything starts.
+//!
+//! | variable | flag | default | meaning |
+//! |---|---|---|---|
+//! | `DATABASE_URL` | `--database-url` | — (required) | PostgreSQL connection URL |
+//! | `SAMVERKAN_BIND` | `--bind` | `127.0.0.1:8080` | address the API listens on |
+//! | `SAMVERKAN_JWT_HS256_SECRET` | `--jwt-hs256-secret` | — | shared secret for HS256 tokens (development and test only; ≥ 32 bytes) |
+//! | `SAMVERKAN_JWT_PUBLIC_KEY_FILE` | `--jwt-public-key-file` | — | PEM public key for RS256/ES256 tokens (production) |
+//! | `SAMVERKAN_JWT_ALGORITHM` | `--jwt-algorithm` | — | `RS256` or `ES256`, the algorithm of that key |
+//! | `SAMVERKAN_JWT_ISSUER` | `--jwt-issuer` | — (required) | the `iss` every token must carry |
+//! | `SAMVERKAN_JWT_AUDIENCE` | `--jwt-audience` | `samverkan` | the `aud` every token must carry |
+//! | `SAMVERKAN_DB_POOL_SIZE` | `--db-pool-size` | `16` | database connections in the pool |
+//! | `SAMVERKAN_DB_TIMEOUT_MS` | `--db-timeout-ms` | `2000` | how long a request waits for a pooled connection before 503 |
+//! | `SAMVERKAN_BODY_LIMIT` | `--body-limit` | `65536` | largest accepted request body, bytes |
+//! | `SAMVERKAN_LOG_FORMAT` | `--log-format` | `pretty` | `pretty` or `json` |
+//! | `SAMVERKAN_WORKERS` | `--workers` | number of cores | HTTP worker threads |
+//! | `RUST_LOG` | — | `info` | log filter |
+//!
+//! Secrets are never printed: [`Config`]'s `Debug` redacts them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object per line, for log shipping.
+    Json,
+}
+
+/// Asymmetric token algorithms accepted for production keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyAlgorithm {
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    #[value(name = "RS256")]
+    Rs256,
+    /// ECDSA P-256 with SHA-256.
+    #[value(name = "ES256")]
+    Es256,
+}
+
+/// The raw settings as clap reads them from flags and environment.
+#[derive(Args, Clone)]
+pub struct Settings {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "SAMVERKAN_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+    /// HS256 shared secret (development and test only; at least 32 bytes).
+    #[arg(
+        long,
+        env = "SAMVERKAN_JWT_HS256_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jwt_hs256_secret: Option<String>,
+    /// PEM file with the public key for RS256/ES256 tokens.
+    #[arg(long, env = "SAMVERKAN_JWT_PUBLIC_KEY_FILE", global = true)]
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// Algorithm of the public key: RS256 or ES256.
+    #[arg(
+        long,
+        env = "SAMVERKAN_JWT_ALGORITHM",
+        global = true,
+        ignore_case = true
+    )]
+    pub jwt_algorithm: Option<KeyAlgorithm>,
+    /// The issuer (`iss`) every token must carry.
+    #[arg(long, env = "SAMVERKAN_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    /// The audience (`aud`) every token must carry.
+    #[arg(
+        long,
+        env = "SAMVERKAN_JWT_AUDIENCE",
+        default_value = "samverkan",
+        global = true
+    )]
+    pub jwt_audience: String,
+    /// Database connections in the pool.
+    #[arg(
+        long,
+        env = "SAMVERKAN_DB_POOL_SIZE",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_pool_size: u32,
+    /// Milliseconds a request waits for a pooled connection before it answers 503.
+    #[arg(
+        long,
+        env = "SAMVERKAN_DB_TIMEOUT_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub db_timeout_ms: u64,
+    /// Largest accepted request body in bytes.
+    #[arg(
+        long,
+        env = "SAMVERKAN_BODY_LIMIT",
+        default_value_t = 65536,
+        global = true
+    )]
+    pub body_limit: usize,
+    /// Log format.
+    #[arg(
+        long,
+        env = "SAMVERKAN_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty",
+        global = true,
+        ignore_case = true
+    )]
+    pub log_format: LogFormat,
+    /// HTTP worker threads (default: number of cores).
+    #[arg(long, env = "SAMVERKAN_WORKERS", global = true)]
+    pub workers: Option<usize>,
+}
+
+/// How tokens are verified (and, for development, minted).
+#[derive(Clone)]
+pub struct JwtConfig {
+    /// HS256 secret, when configured.
+    pub hs256_secret: Option<Vec<u8>>,
+    /// PEM public key and its algorithm, when configured.
+    pub public_key: Option<(KeyAlgorithm, Vec<u8>)>,
+    /// Required issuer.
+    pub issuer: String,
+    /// Required audience.
+    pub audience: String,
+}
+
+impl fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtConfig")
+            .field(
+                "hs256_secret",
+                &self.hs256_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("public_key", &self.public_key.as_ref().map(|(a, _)| a))
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+/// The validated configuration of a running server.
+#[derive(Clone)]
+pub struct Config {
+    /// PostgreSQL connection URL (may hold a password: redacted in `Debug`).
+    pub database_url: String,
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Token verification.
+    pub jwt: JwtConfig,
+    /// Pool size.
+    pub db_pool_size: u32,
+    /// Pool checkout timeout.
+    pub db_timeout: std::time::Duration,
+    /// Body limit in bytes.
+    pub body_limit: usize,
+    /// Worker threads.
+    pub workers: usize,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &"<redacted>")
+            .field("bind", &self.bind)
+            .field("jwt", &self.jwt)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("db_timeout", &self.db_timeout)
+            .field("body_limit", &self.body_limit)
+            .field("workers", &self.workers)
+            .finish()
+    }
+}
+
+/// A configuration problem, worded for the operator who has to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+/// Smallest accepted HS256 secret; shorter ones can be brute-forced from a single token.
+pub const MIN_HS256_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    /// The database URL, or a clear error naming the variable.
+    pub fn database_url(&self) -> Result<String, ConfigError> {
+        match self.database_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => {
+                if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                    Ok(url.to_string())
+                } else {
+                    Err(ConfigError(
+                        "DATABASE_URL must be a postgres:// or postgresql:// URL".into(),
+                    ))
+                }
+            }
+            _ => Err(ConfigError(
+                "DATABASE_URL is not set (script/bootstrap prints one for a local cluster)".into(),
+            )),
+        }
+    }
+
+    /// The token settings, validated: at least one key, an issuer, an audience.
+    pub fn jwt(&self) -> Result<JwtConfig, ConfigError> {
+        let hs256_secret = match &self.jwt_hs256_secret {
+            Some(s) if s.len() < MIN_HS256_SECRET_BYTES => {
+                return Err(ConfigError(format!(
+                    "SAMVERKAN_JWT_HS256_SECRET must be at least {MIN_HS256_SECRET_BYTES} bytes"
+                )))
+            }
+            Some(s) => Some(s.as_bytes().to_vec()),
+            None => None,
+        };
+        let public_key = match (&self.jwt_public_key_file, self.jwt_algorithm) {
+            (Some(path), Some(alg)) => {
+                let pem = std::fs::read(path).map_err(|e| {
+                    ConfigError(format!(
+                        "SAMVERKAN_JWT_PUBLIC_KEY_FILE {}: cannot read: {e}",
+                        path.display()
+                    ))
+                })?;
+                Some((alg, pem))
+            }
+            (Some(_), None) => {
+                return Err(ConfigError(
+                    "SAMVERKAN_JWT_PUBLIC_KEY_FILE is set but SAMVERKAN_JWT_ALGORITHM (RS256|ES256) is not".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError(
+                    "SAMVERKAN_JWT_ALGORITHM is set but SAMVERKAN_JWT_PUBLIC_KEY_FILE is not".into(),
+                ))
+            }
+            (None, None) => None,
+        };
+        if hs256_secret.is_none() && public_key.is_none() {
+            return Err(ConfigError(
+                "no token key: set SAMVERKAN_JWT_PUBLIC_KEY_FILE + SAMVERKAN_JWT_ALGORITHM, or SAMVERKAN_JWT_HS256_SECRET for development".into(),
+            ));
+        }
+        let issuer = match self.jwt_issuer.as_deref().map(str::trim) {
+            Some(i) if !i.is_empty() => i.to_string(),
+            _ => return Err(ConfigError("SAMVERKAN_JWT_ISSUER is not set".into())),
+        };
+        let audience = self.jwt_audience.trim().to_string();
+        if audience.is_empty() {
+            return Err(ConfigError(
+                "SAMVERKAN_JWT_AUDIENCE must not be empty".into(),
+            ));
+        }
+        Ok(JwtConfig {
+            hs256_secret,
+            public_key,
+            issuer,
+            audience,
+        })
+    }
+
+    /// The full server configuration, validated.
+    pub fn server(&self) -> Result<Config, ConfigError> {
+        let bind = self.bind.parse().map_err(|_| {
+            ConfigError(format!(
+                "SAMVERKAN_BIND={:?} is not an address like 127.0.0.1:8080",
+                self.bind
+            ))
+        })?;
+        if self.db_pool_size == 0 || self.db_pool_size > 500 {
+            return Err(ConfigError("SAMVERKAN_DB_POOL_SIZE must be 1..=500".into()));
+        }
+        if !(100..=60_000).contains(&self.db_timeout_ms) {
+            return Err(ConfigError(
+                "SAMVERKAN_DB_TIMEOUT_MS must be 100..=60000".into(),
+            ));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.body_limit) {
+            return Err(ConfigError(
+                "SAMVERKAN_BODY_LIMIT must be between 1024 and 16777216 bytes".into(),
+            ));
+        }
+        let workers = match self.workers {
+            Some(0) => return Err(ConfigError("SAMVERKAN_WORKERS must be at least 1".into())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        };
+        Ok(Config {
+            database_url: self.database_url()?,
+            bind,
+            jwt: self.jwt()?,
+            db_pool_size: self.db_pool_size,
+            db_timeout: std::time::Duration::from_millis(self.db_timeout_ms),
+            body_limit: self.body_limit,
+            workers,
+        })
+    }
+}

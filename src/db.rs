@@ -1,0 +1,108 @@
+//! The database: the pool, the one `run` helper that moves blocking diesel work off the async
+//! workers, the embedded migrations and the readiness probe.
+//!
+//! The pool is built without connecting (`build_unchecked`) so the server starts — and reports
+//! not-ready — while PostgreSQL is down; every checkout waits at most the configured timeout and
+//! then becomes a 503.
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{AppError, AppResult};
+
+/// The pool type.
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+
+/// Migrations compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Per-connection settings applied when a connection is opened.
+#[derive(Debug)]
+struct SessionSettings;
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        // A runaway statement must not hold a connection forever; UTC keeps `date` casts explicit.
+        conn.batch_execute(
+            "SET statement_timeout = '10s'; SET lock_timeout = '5s'; \
+             SET idle_in_transaction_session_timeout = '30s'; SET TIME ZONE 'UTC'; \
+             SET application_name = 'samverkan'",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Builds the pool without touching the database.
+pub fn build_pool(database_url: &str, size: u32, checkout_timeout: Duration) -> DbPool {
+    let manager = ConnectionManager::<PgConnection>::new(database_url);
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(0))
+        .connection_timeout(checkout_timeout)
+        .test_on_check_out(false)
+        .connection_customizer(Box::new(SessionSettings))
+        .build_unchecked(manager)
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool.
+///
+/// A pool timeout becomes 503; a panic inside `f` becomes an opaque 500.
+pub async fn run<F, T>(pool: &DbPool, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(|e| {
+            tracing::warn!(error = %e, "no database connection");
+            AppError::db_unavailable()
+        })?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+}
+
+/// Runs `f` inside one database transaction (committed when `f` returns `Ok`).
+pub async fn transaction<F, T>(pool: &DbPool, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| {
+        diesel::Connection::transaction(conn, |conn| f(conn))
+    })
+    .await
+}
+
+/// Applies pending migrations; returns the versions applied.
+pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Whether the database answers and every embedded migration is applied.
+pub fn check_ready(conn: &mut PgConnection) -> Result<(), String> {
+    conn.batch_execute("SELECT 1")
+        .map_err(|e| format!("database not reachable: {e}"))?;
+    match conn.has_pending_migration(MIGRATIONS) {
+        Ok(false) => Ok(()),
+        Ok(true) => Err("migrations are pending: run `samverkan migrate`".into()),
+        Err(e) => Err(format!("cannot read migration state: {e}")),
+    }
+}
+
+/// Connects once, directly (for the CLI subcommands).
+pub fn connect(database_url: &str) -> anyhow::Result<PgConnection> {
+    use diesel::Connection;
+    PgConnection::establish(database_url)
+        .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))
+}

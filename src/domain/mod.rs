@@ -1,0 +1,2 @@
+pub mod hsa_id;
+pub mod municipality;

@@ -1,0 +1,293 @@
+//! The one error type of the API and its RFC 9457 `application/problem+json` rendering.
+//!
+//! Every error a client can see goes through [`AppError`]: handlers return it, extractors map
+//! their failures into it, and the default service answers unknown routes with it. A 5xx logs
+//! its cause chain and tells the client nothing more than the request id.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::request_id;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One broken rule or invalid field in a request.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct Violation {
+    /// Stable machine-readable code, e.g. `AKUT`, `PNR_CHECKSUM`, `LENGTH`.
+    pub code: String,
+    /// Where in the request the problem is, e.g. `body`, `details.drug_name`.
+    pub field: String,
+    /// A human explanation (Swedish for the routine's rules) that says what to do instead.
+    pub message: String,
+}
+
+impl Violation {
+    /// Builds a violation from its three parts.
+    pub fn new(
+        code: impl Into<String>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            code: code.into(),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The RFC 9457 problem document every error answers with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem (`urn:samverkan:problem:<code>`).
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// A short, stable summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this request.
+    pub detail: String,
+    /// Stable machine-readable code; never changes meaning.
+    pub code: String,
+    /// The request id (also in the `X-Request-Id` response header); quote it to support.
+    pub request_id: String,
+    /// Every violation found, for validation failures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+}
+
+/// Everything that can go wrong in a request, each variant with its status.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request could not be understood (malformed JSON, bad query string).
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// 401: no valid bearer token.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// 403: authenticated, but not allowed to do this.
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
+    /// 404: no such resource — or one the caller may not know exists.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405: the route exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409: the request conflicts with the current state.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// 413: the body is larger than the configured limit.
+    #[error("the request body exceeds {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// 415: the body is not `application/json`.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// 422: the body is well-formed but breaks one or more rules; every violation is listed.
+    #[error("{detail}")]
+    Unprocessable {
+        code: &'static str,
+        detail: String,
+        violations: Vec<Violation>,
+    },
+    /// 503: a dependency (the database) is unavailable; try again.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a defect on our side; the cause is logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A 422 listing field violations.
+    pub fn validation(violations: Vec<Violation>) -> Self {
+        Self::Unprocessable {
+            code: "VALIDATION_FAILED",
+            detail: "The request breaks one or more rules; see `violations`.".into(),
+            violations,
+        }
+    }
+
+    /// A 422 with a single violation.
+    pub fn invalid(code: &str, field: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![Violation::new(code, field, message)])
+    }
+
+    /// A 404 that reads the same whether the resource does not exist or is not the caller's.
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("No {what} with that id."))
+    }
+
+    /// A 503 caused by the database being out of reach.
+    pub fn db_unavailable() -> Self {
+        Self::Unavailable("The database is not reachable right now; try again shortly.".into())
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Unprocessable { code, .. } => code,
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::BadRequest { .. } => "Bad request",
+            Self::Unauthenticated(_) => "Unauthenticated",
+            Self::Forbidden { .. } => "Forbidden",
+            Self::NotFound(_) => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::Conflict { .. } => "Conflict",
+            Self::PayloadTooLarge { .. } => "Payload too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::Unprocessable { .. } => "Unprocessable content",
+            Self::Unavailable(_) => "Service unavailable",
+            Self::Internal(_) => "Internal server error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::UnsupportedMediaType => {
+                "Send the body as application/json (Content-Type: application/json).".into()
+            }
+            Self::MethodNotAllowed => "This resource does not support that method.".into(),
+            Self::Internal(_) => {
+                "An unexpected error occurred; quote the request id to support.".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// Renders the problem document (with the current request id).
+    pub fn to_problem(&self) -> Problem {
+        let code = self.code();
+        Problem {
+            type_: format!(
+                "urn:samverkan:problem:{}",
+                code.to_ascii_lowercase().replace('_', "-")
+            ),
+            title: self.title().into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            code: code.into(),
+            request_id: request_id::current().unwrap_or_default(),
+            violations: match self {
+                Self::Unprocessable { violations, .. } => violations.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = ?cause, "internal error");
+        } else if let Self::Unavailable(detail) = self {
+            tracing::warn!(%detail, "service unavailable");
+        }
+        let problem = self.to_problem();
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+            .insert_header((header::CACHE_CONTROL, "no-store"));
+        match self {
+            Self::Unauthenticated(_) => {
+                res.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"samverkan\", error=\"invalid_token\"",
+                ));
+            }
+            Self::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "2"));
+            }
+            _ => {}
+        }
+        // Serialising plain strings and numbers cannot fail; fall back to a fixed body anyway.
+        let body = serde_json::to_string(&problem).unwrap_or_else(|_| {
+            r#"{"type":"urn:samverkan:problem:internal-error","title":"Internal server error","status":500,"detail":"","code":"INTERNAL_ERROR","request_id":""}"#.into()
+        });
+        res.body(body)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => Self::NotFound("No such resource.".into()),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::db_unavailable(),
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => Self::Conflict {
+                code: "CONCURRENT_UPDATE",
+                detail: "Another request changed this resource at the same time; try again.".into(),
+            },
+            Error::DatabaseError(kind, info)
+                if matches!(kind, DatabaseErrorKind::Unknown)
+                    && is_connection_message(info.message()) =>
+            {
+                Self::db_unavailable()
+            }
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+fn is_connection_message(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    m.contains("terminating connection")
+        || m.contains("server closed the connection")
+        || m.contains("connection refused")
+        || m.contains("no connection to the server")
+        || m.contains("the database system is")
+}
+
+/// Maps a unique/check/foreign-key violation on a named constraint to a client error; every
+/// other database error keeps its usual mapping. Use as `.map_err(on_constraint(&[...]))`.
+pub fn on_constraint(
+    map: &'static [(&'static str, fn() -> AppError)],
+) -> impl Fn(diesel::result::Error) -> AppError {
+    move |e| {
+        if let diesel::result::Error::DatabaseError(_, info) = &e {
+            if let Some(name) = info.constraint_name() {
+                if let Some((_, make)) = map.iter().find(|(c, _)| *c == name) {
+                    return make();
+                }
+            }
+        }
+        AppError::from(e)
+    }
+}
+
+/// The result type of handlers and use cases.
+pub type AppResult<T> = Result<T, AppError>;

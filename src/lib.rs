@@ -1,0 +1,16 @@
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod models;
+pub mod openapi;
+pub mod request_id;
+pub mod routes;
+pub mod schema;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

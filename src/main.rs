@@ -1,0 +1,96 @@
+//! The `samverkan` binary: parse configuration, set up logging, then run the subcommand.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use samverkan::auth::{mint_hs256, JwtVerifier, TokenRequest};
+use samverkan::cli::{Cli, Command};
+use samverkan::config::ConfigError;
+use samverkan::{db, seed, startup, state::AppState, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.settings.log_format);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("samverkan: {e:#}");
+            if e.is::<ConfigError>() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi { json } => {
+            let doc = startup::openapi_document();
+            let text = if json {
+                doc.to_pretty_json()?
+            } else {
+                doc.to_yaml()?
+            };
+            print!("{text}");
+            Ok(())
+        }
+        Command::Token(args) => {
+            let jwt = settings.jwt()?;
+            let token = mint_hs256(
+                &jwt,
+                &TokenRequest {
+                    sub: args.sub,
+                    unit: args.unit,
+                    name: args.name,
+                    roles: args.roles,
+                    legitimerad: args.legitimerad,
+                    profession: args.profession,
+                    units: args.units,
+                    ttl_minutes: args.ttl_minutes,
+                },
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Migrate => {
+            let mut conn = db::connect(&settings.database_url()?)?;
+            let applied = db::migrate(&mut conn)?;
+            tracing::info!(count = applied.len(), "migrations applied");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let mut conn = db::connect(&settings.database_url()?)?;
+            let report = seed::demo(&mut conn)?;
+            tracing::info!(?report, "demo data seeded");
+            Ok(())
+        }
+        Command::Serve => serve(settings.server()?),
+    }
+}
+
+fn serve(config: samverkan::config::Config) -> anyhow::Result<()> {
+    let verifier = JwtVerifier::new(&config.jwt)?;
+    let pool = db::build_pool(&config.database_url, config.db_pool_size, config.db_timeout);
+    // Migrate when the database is there; when it is not, serve anyway and report not-ready.
+    match pool.get() {
+        Ok(mut conn) => {
+            let applied = db::migrate(&mut conn)?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "migrations applied at start-up");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable at start-up; /health/ready answers 503 until it is")
+        }
+    }
+    let state = AppState {
+        pool,
+        verifier,
+        body_limit: config.body_limit,
+    };
+    actix_web::rt::System::new().block_on(startup::run(config, state))?;
+    Ok(())
+}

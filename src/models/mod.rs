@@ -1,0 +1,3 @@
+pub mod enrollment;
+pub mod patient;
+pub mod unit;

@@ -1,0 +1,128 @@
+//! The `units` table: care units of the directory, and the acting-unit lookup every
+//! authenticated call makes.
+
+use diesel::prelude::*;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::schema::units;
+
+/// A stored unit.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = units)]
+pub struct UnitRow {
+    pub id: Uuid,
+    pub hsa_id: String,
+    pub name: String,
+    pub kind: String,
+    pub municipality_code: Option<String>,
+    pub specialty: Option<String>,
+    pub participating: bool,
+    pub active: bool,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A unit to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = units)]
+pub struct NewUnit {
+    pub id: Uuid,
+    pub hsa_id: String,
+    pub name: String,
+    pub kind: String,
+    pub municipality_code: Option<String>,
+    pub specialty: Option<String>,
+    pub participating: bool,
+    pub active: bool,
+}
+
+/// Changed columns of a unit (`None` = unchanged).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = units)]
+pub struct UnitChanges {
+    pub name: Option<String>,
+    pub participating: Option<bool>,
+    pub active: Option<bool>,
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+/// Filters of the directory listing.
+#[derive(Debug, Default, Clone)]
+pub struct UnitFilter {
+    pub kind: Option<String>,
+    pub active: Option<bool>,
+    pub participating: Option<bool>,
+    pub name_contains: Option<String>,
+    /// Keyset: strictly after this (name, id).
+    pub after: Option<(String, Uuid)>,
+    pub limit: i64,
+}
+
+/// Finds a unit by HSA-id, case-insensitively.
+pub fn find_by_hsa_id(conn: &mut PgConnection, hsa_id: &str) -> QueryResult<Option<UnitRow>> {
+    units::table
+        .filter(units::hsa_id_norm.eq(hsa_id.to_uppercase()))
+        .select(UnitRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Finds a unit by id.
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UnitRow>> {
+    units::table
+        .find(id)
+        .select(UnitRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Inserts a unit.
+pub fn insert(conn: &mut PgConnection, unit: &NewUnit) -> QueryResult<UnitRow> {
+    diesel::insert_into(units::table)
+        .values(unit)
+        .returning(UnitRow::as_returning())
+        .get_result(conn)
+}
+
+/// Applies changes to a unit.
+pub fn update(conn: &mut PgConnection, id: Uuid, changes: &UnitChanges) -> QueryResult<UnitRow> {
+    diesel::update(units::table.find(id))
+        .set(changes)
+        .returning(UnitRow::as_returning())
+        .get_result(conn)
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Lists units ordered by (name, id), one page.
+pub fn list(conn: &mut PgConnection, f: &UnitFilter) -> QueryResult<Vec<UnitRow>> {
+    let mut q = units::table.select(UnitRow::as_select()).into_boxed();
+    if let Some(kind) = &f.kind {
+        q = q.filter(units::kind.eq(kind.clone()));
+    }
+    if let Some(active) = f.active {
+        q = q.filter(units::active.eq(active));
+    }
+    if let Some(p) = f.participating {
+        q = q.filter(units::participating.eq(p));
+    }
+    if let Some(text) = &f.name_contains {
+        q = q.filter(units::name.ilike(format!("%{}%", like_escape(text))));
+    }
+    if let Some((name, id)) = &f.after {
+        q = q.filter(
+            units::name
+                .ge(name.clone())
+                .and(units::name.gt(name.clone()).or(units::id.gt(*id))),
+        );
+    }
+    q.order((units::name.asc(), units::id.asc()))
+        .limit(f.limit)
+        .load(conn)
+}

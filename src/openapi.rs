@@ -1,0 +1,151 @@
+//! The OpenAPI document: info, tags, the bearer-JWT security scheme, and the error responses
+//! every operation shares (added by [`ErrorResponses`] so no handler can forget them).
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{Problem, Violation};
+
+/// The API description; paths are added by `startup::build_app` from the registered handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Samverkan",
+        description = "Non-urgent messages about a patient between the six Halland municipalities' home health care and regional care (vårdcentraler, psykiatrisk öppenvård, Habiliteringen, Palliativa konsultteam), under the Region Halland routine \"Informationsöverföring via Lifecare SP\". Every error is RFC 9457 application/problem+json with a stable `code`.",
+        license(name = "MIT", identifier = "MIT")
+    ),
+    components(schemas(Problem, Violation)),
+    modifiers(&SecurityAddon),
+    tags(
+        (name = "health", description = "Liveness and readiness for orchestrators."),
+        (name = "me", description = "The caller as the API understood the token."),
+        (name = "units", description = "The directory of care units."),
+        (name = "patients", description = "Patients and their enrollment in municipal home health care."),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the bearer-JWT scheme and requires it on every `/api/v1` operation.
+pub struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT from the region's identity provider: `sub` (person HSA-id), `unit` (acting unit HSA-id), `roles`, `legitimerad`, `profession`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The shared error responses, each a reusable `components.responses` entry.
+const SHARED: &[(&str, &str, &str)] = &[
+    ("400", "BadRequest", "Malformed JSON or query string (`MALFORMED_JSON`, `INVALID_QUERY`, `INVALID_CURSOR`)."),
+    ("401", "Unauthenticated", "No valid bearer token (`UNAUTHENTICATED`); see the `WWW-Authenticate` header."),
+    ("403", "Forbidden", "The token's acting unit is unknown or inactive (`UNIT_NOT_AUTHORISED`), or the caller lacks the role or licence this needs."),
+    ("404", "NotFound", "No such resource, or one the caller's unit may not see (`NOT_FOUND`)."),
+    ("409", "Conflict", "The request conflicts with the current state."),
+    ("413", "PayloadTooLarge", "The body is larger than the configured limit (`PAYLOAD_TOO_LARGE`)."),
+    ("415", "UnsupportedMediaType", "The body is not application/json (`UNSUPPORTED_MEDIA_TYPE`)."),
+    ("422", "Unprocessable", "The body is well-formed but breaks one or more rules; every violation is listed in `violations`."),
+    ("503", "Unavailable", "The database is out of reach (`SERVICE_UNAVAILABLE`); retry after the `Retry-After` seconds."),
+];
+
+/// Adds 401, 403 and 503 to every `/api/v1` operation, 400/413/415/422 to every operation with
+/// a body, 400 to every operation with query parameters, and points existing 4xx/5xx entries at
+/// the shared problem+json responses.
+pub struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (_, name, description) in SHARED {
+            components.responses.insert(
+                (*name).to_string(),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(*description)
+                        .content(
+                            crate::error::PROBLEM_JSON,
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("Problem")))
+                                .build(),
+                        )
+                        .build(),
+                ),
+            );
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let authenticated = path.starts_with("/api/v1/");
+            let ops: [&mut Option<Operation>; 5] = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                let mut add: Vec<&str> = Vec::new();
+                if authenticated {
+                    add.extend(["401", "403", "503"]);
+                    op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+                        "bearer",
+                        Vec::<String>::new(),
+                    )]);
+                }
+                if op.request_body.is_some() {
+                    add.extend(["400", "413", "415", "422"]);
+                }
+                let has_query = op.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter().any(|p| {
+                        matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)
+                    })
+                });
+                if has_query {
+                    add.push("400");
+                }
+                for status in add {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| {
+                            RefOr::Ref(Ref::from_response_name(shared_name(status)))
+                        });
+                }
+                // Handlers declare their specific 4xx with a description only; point those at
+                // the shared problem+json body as well.
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        if let RefOr::T(r) = response {
+                            if r.content.is_empty() {
+                                r.content.insert(
+                                    crate::error::PROBLEM_JSON.to_string(),
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("Problem")))
+                                        .build(),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn shared_name(status: &str) -> &'static str {
+    SHARED
+        .iter()
+        .find(|(s, _, _)| *s == status)
+        .map_or("BadRequest", |(_, name, _)| name)
+}

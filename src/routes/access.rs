@@ -1,0 +1,76 @@
+//! Who may do what: the acting-unit resolution every authenticated call makes, and the role
+//! and licence checks. Handlers call these inside their database work so the lookup shares the
+//! request's connection.
+
+use diesel::PgConnection;
+
+use crate::auth::{Caller, Role};
+use crate::error::{AppError, AppResult};
+use crate::models::unit::{self, UnitRow};
+
+fn unit_not_authorised(detail: &str) -> AppError {
+    AppError::Forbidden {
+        code: "UNIT_NOT_AUTHORISED",
+        detail: detail.into(),
+    }
+}
+
+/// The caller's acting unit: the token's `unit`, which must be an active directory unit.
+pub fn acting_unit(conn: &mut PgConnection, caller: &Caller) -> AppResult<UnitRow> {
+    let hsa = caller
+        .unit_hsa_id
+        .as_deref()
+        .ok_or_else(|| unit_not_authorised("The token names no acting unit (`unit` claim)."))?;
+    match unit::find_by_hsa_id(conn, hsa)? {
+        Some(u) if u.active => Ok(u),
+        Some(_) => Err(unit_not_authorised(
+            "The token's acting unit is inactive in the directory.",
+        )),
+        None => Err(unit_not_authorised(
+            "The token's acting unit is not in the directory.",
+        )),
+    }
+}
+
+/// Like [`acting_unit`], but an `admin` may act without a directory unit (that is how the
+/// first units get in): then `None`.
+pub fn acting_unit_or_admin(
+    conn: &mut PgConnection,
+    caller: &Caller,
+) -> AppResult<Option<UnitRow>> {
+    match acting_unit(conn, caller) {
+        Ok(u) => Ok(Some(u)),
+        Err(AppError::Forbidden { .. }) if caller.has_role(Role::Admin) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses with 403 `ROLE_REQUIRED` unless the token grants `role`.
+pub fn require_role(caller: &Caller, role: Role) -> AppResult<()> {
+    if caller.has_role(role) {
+        Ok(())
+    } else {
+        let name = match role {
+            Role::Personal => "personal",
+            Role::Admin => "admin",
+            Role::Granskare => "granskare",
+            Role::Integration => "integration",
+        };
+        Err(AppError::Forbidden {
+            code: "ROLE_REQUIRED",
+            detail: format!("This needs the role `{name}`."),
+        })
+    }
+}
+
+/// Refuses with 403 `LICENCE_REQUIRED` unless the caller is licensed staff.
+pub fn require_licensed(caller: &Caller) -> AppResult<()> {
+    if caller.legitimerad {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
+            code: "LICENCE_REQUIRED",
+            detail: "Only licensed staff (legitimerad personal) may do this.".into(),
+        })
+    }
+}

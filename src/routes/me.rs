@@ -1,0 +1,69 @@
+//! `GET /api/v1/me`: the caller as the API understood the token.
+
+use actix_web::{get, web};
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::{Caller, Role};
+use crate::db;
+use crate::error::AppResult;
+use crate::routes::{access, units::Unit};
+use crate::state::AppState;
+
+/// The authenticated caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// The person's HSA-id (`sub`).
+    pub sub: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Recognised roles (unknown roles in the token are ignored).
+    pub roles: Vec<Role>,
+    /// Licensed staff (legitimerad personal).
+    pub legitimerad: bool,
+    /// Profession.
+    pub profession: Option<String>,
+    /// The acting unit's HSA-id as the token named it.
+    pub unit_hsa_id: Option<String>,
+    /// The acting unit resolved in the directory (absent only for an admin without one).
+    pub unit: Option<Unit>,
+    /// Units an integration client may read events of.
+    pub units: Vec<String>,
+    /// When the token expires.
+    #[serde(with = "time::serde::rfc3339")]
+    pub token_expires_at: OffsetDateTime,
+}
+
+/// Who am I?
+///
+/// Returns the caller as the API understood the bearer token, with the acting unit resolved in
+/// the directory. 403 `UNIT_NOT_AUTHORISED` when that unit is unknown or inactive (an `admin`
+/// may have none).
+#[utoipa::path(tag = "me", responses((status = 200, description = "The caller.", body = Me)))]
+#[get("/me")]
+pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> AppResult<web::Json<Me>> {
+    let c = caller.clone();
+    let unit = db::run(&state.pool, move |conn| {
+        access::acting_unit_or_admin(conn, &c)
+    })
+    .await?;
+    Ok(web::Json(Me {
+        sub: caller.hsa_id,
+        name: caller.name,
+        roles: caller.roles,
+        legitimerad: caller.legitimerad,
+        profession: caller.profession,
+        unit_hsa_id: caller.unit_hsa_id,
+        unit: unit.map(Unit::from),
+        units: caller.units,
+        token_expires_at: OffsetDateTime::from_unix_timestamp(caller.expires_at)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+    }))
+}
+
+/// Registers `/me`.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_me);
+}

@@ -1,0 +1,206 @@
+//! `samverkan seed-demo`: an idempotent demo directory for a local server — the six Halland
+//! kommun home-care units, vårdcentraler, psykiatri, Habiliteringen, two palliative teams (one
+//! participating), and patients from the safe test-identity list, Tolvan enrolled in Halmstad.
+//!
+//! All HSA-ids are under Region Halland's organisation number with a `DEMO` suffix, so nobody
+//! can mistake them for real units. Never run by a migration.
+
+use diesel::prelude::*;
+use diesel::PgConnection;
+use time::macros::date;
+use uuid::Uuid;
+
+use crate::models::enrollment::{self, NewEnrollment};
+use crate::models::patient::{self, NewPatient};
+use crate::models::unit::{self, NewUnit};
+use crate::schema::units;
+
+/// (HSA-id, name, kind, municipality, specialty, participating)
+type DemoUnit = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    bool,
+);
+
+/// The demo directory.
+pub const DEMO_UNITS: &[DemoUnit] = &[
+    (
+        "SE2321000115-DEMOK1315",
+        "Hylte kommun hemsjukvård (demo)",
+        "kommun",
+        Some("1315"),
+        None,
+        false,
+    ),
+    (
+        "SE2321000115-DEMOK1380",
+        "Halmstads kommun hemsjukvård (demo)",
+        "kommun",
+        Some("1380"),
+        None,
+        false,
+    ),
+    (
+        "SE2321000115-DEMOK1381",
+        "Laholms kommun hemsjukvård (demo)",
+        "kommun",
+        Some("1381"),
+        None,
+        false,
+    ),
+    (
+        "SE2321000115-DEMOK1382",
+        "Falkenbergs kommun hemsjukvård (demo)",
+        "kommun",
+        Some("1382"),
+        None,
+        false,
+    ),
+    (
+        "SE2321000115-DEMOK1383",
+        "Varbergs kommun hemsjukvård (demo)",
+        "kommun",
+        Some("1383"),
+        None,
+        false,
+    ),
+    (
+        "SE2321000115-DEMOK1384",
+        "Kungsbacka kommun hemsjukvård (demo)",
+        "kommun",
+        Some("1384"),
+        None,
+        false,
+    ),
+    (
+        "SE2321000115-DEMOVC01",
+        "Vårdcentralen Halmstad (demo)",
+        "narsjukvard",
+        None,
+        None,
+        false,
+    ),
+    (
+        "SE2321000115-DEMOVC02",
+        "Vårdcentralen Varberg (demo)",
+        "narsjukvard",
+        None,
+        None,
+        false,
+    ),
+    (
+        "SE2321000115-DEMOVC03",
+        "Vårdcentralen Kungsbacka (demo)",
+        "narsjukvard",
+        None,
+        None,
+        false,
+    ),
+    (
+        "SE2321000115-DEMOPSY1",
+        "Psykiatrisk öppenvård Halmstad (demo)",
+        "psykiatri",
+        None,
+        None,
+        false,
+    ),
+    (
+        "SE2321000115-DEMOHAB1",
+        "Habiliteringen Halland (demo)",
+        "specialist",
+        None,
+        Some("habilitering"),
+        true,
+    ),
+    (
+        "SE2321000115-DEMOPAL1",
+        "Palliativa konsultteamet Halmstad (demo)",
+        "specialist",
+        None,
+        Some("palliativ"),
+        true,
+    ),
+    (
+        "SE2321000115-DEMOPAL2",
+        "Palliativa konsultteamet Varberg (demo, deltar ej)",
+        "specialist",
+        None,
+        Some("palliativ"),
+        false,
+    ),
+];
+
+/// (12-digit number, kind, name) — only DOMAIN.md's safe test identities.
+pub const DEMO_PATIENTS: &[(&str, &str, &str)] = &[
+    ("191212121212", "personnummer", "Tolvan Tolvansson"),
+    ("201212121212", "personnummer", "Tolvan Tolvansson d.y."),
+    ("201701012393", "personnummer", "Test Testsson"),
+    ("197010632391", "samordningsnummer", "Samordnad Testperson"),
+];
+
+/// What the seed did.
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub units_created: usize,
+    pub patients_created: usize,
+    pub enrollments_created: usize,
+}
+
+/// Seeds the demo data; running it again changes nothing.
+pub fn demo(conn: &mut PgConnection) -> QueryResult<SeedReport> {
+    conn.transaction(|conn| {
+        let mut report = SeedReport::default();
+        for (hsa, name, kind, muni, spec, participating) in DEMO_UNITS {
+            let n = diesel::insert_into(units::table)
+                .values(&NewUnit {
+                    id: Uuid::now_v7(),
+                    hsa_id: (*hsa).into(),
+                    name: (*name).into(),
+                    kind: (*kind).into(),
+                    municipality_code: muni.map(Into::into),
+                    specialty: spec.map(Into::into),
+                    participating: *participating,
+                    active: true,
+                })
+                .on_conflict(units::hsa_id_norm)
+                .do_nothing()
+                .execute(conn)?;
+            report.units_created += n;
+        }
+        for (number, kind, name) in DEMO_PATIENTS {
+            let (_, created) = patient::insert_or_get(
+                conn,
+                &NewPatient {
+                    id: Uuid::now_v7(),
+                    personal_identity_number: (*number).into(),
+                    id_kind: (*kind).into(),
+                    name: Some((*name).into()),
+                },
+            )?;
+            report.patients_created += usize::from(created);
+        }
+        // Tolvan is enrolled in Halmstad's home health care.
+        let tolvan = patient::find_by_number(conn, "191212121212")?
+            .ok_or(diesel::result::Error::NotFound)?;
+        let halmstad = unit::find_by_hsa_id(conn, "SE2321000115-DEMOK1380")?
+            .ok_or(diesel::result::Error::NotFound)?;
+        if enrollment::history(conn, tolvan.id)?.is_empty() {
+            enrollment::insert(
+                conn,
+                &NewEnrollment {
+                    id: Uuid::now_v7(),
+                    patient_id: tolvan.id,
+                    unit_id: halmstad.id,
+                    municipality_code: "1380".into(),
+                    start_date: date!(2026 - 01 - 01),
+                    started_by: "SE2321000115-DEMOP0001".into(),
+                },
+            )?;
+            report.enrollments_created += 1;
+        }
+        Ok(report)
+    })
+}

@@ -1,0 +1,194 @@
+//! The one place the application is assembled: routes, the OpenAPI document, middleware and
+//! error handling. Tests build the app with the same [`build_app`].
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, ResponseError};
+use tracing_actix_web::TracingLogger;
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{AppError, PROBLEM_JSON};
+use crate::openapi::{ApiDoc, ErrorResponses};
+use crate::request_id::{self, SamverkanRootSpan};
+use crate::routes;
+use crate::state::AppState;
+
+/// Registers every documented route (health probes and `/api/v1`).
+fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    routes::health::configure(cfg);
+    cfg.service(scope::scope("/api/v1").configure(routes::configure_api));
+}
+
+/// Finishes the generated document: shared error responses on every operation.
+fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    ErrorResponses.modify(&mut api);
+    api
+}
+
+/// The OpenAPI document exactly as the server serves it.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure_routes)
+        .split_for_parts();
+    finish(api)
+}
+
+/// Route templates and their methods, so an unmatched request can be told 405 from 404.
+#[derive(Debug, Default)]
+pub struct KnownRoutes(Vec<(Vec<String>, Vec<Method>)>);
+
+impl KnownRoutes {
+    fn from_openapi(api: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes = Vec::new();
+        for (path, item) in &api.paths.paths {
+            let mut methods = Vec::new();
+            for (m, op) in [
+                (Method::GET, &item.get),
+                (Method::POST, &item.post),
+                (Method::PUT, &item.put),
+                (Method::PATCH, &item.patch),
+                (Method::DELETE, &item.delete),
+            ] {
+                if op.is_some() {
+                    methods.push(m);
+                }
+            }
+            routes.push((path.split('/').map(str::to_string).collect(), methods));
+        }
+        routes.push((
+            vec!["".into(), "api-docs".into(), "openapi.json".into()],
+            vec![Method::GET],
+        ));
+        Self(routes)
+    }
+
+    /// Methods allowed on `path`, if any route template matches it.
+    fn allowed(&self, path: &str) -> Vec<Method> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut allowed = Vec::new();
+        for (template, methods) in &self.0 {
+            let matches = template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| {
+                    if t.starts_with('{') {
+                        !s.is_empty()
+                    } else {
+                        t == s
+                    }
+                });
+            if matches {
+                allowed.extend(methods.iter().cloned());
+            }
+        }
+        allowed
+    }
+}
+
+/// Answers every request no route took: 405 with `Allow` when the path exists, else 404.
+async fn fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResponse {
+    let allowed = routes.allowed(req.path());
+    if allowed.is_empty() {
+        AppError::NotFound("No such route.".into()).error_response()
+    } else {
+        let mut res = AppError::MethodNotAllowed.error_response();
+        let list = allowed
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Ok(v) = header::HeaderValue::from_str(&list) {
+            res.headers_mut().insert(header::ALLOW, v);
+        }
+        res
+    }
+}
+
+/// Safety net: any error answer that is not problem+json yet (actix's own 400s, 413s…) is
+/// rewritten into one, so a client never sees HTML or plain text.
+fn ensure_problem<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let err = match status {
+        StatusCode::NOT_FOUND => AppError::NotFound("No such route.".into()),
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge { limit: 0 },
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
+        StatusCode::UNAUTHORIZED => AppError::Unauthenticated("Authentication required.".into()),
+        StatusCode::SERVICE_UNAVAILABLE => AppError::db_unavailable(),
+        s if s.is_client_error() => AppError::BadRequest {
+            code: "BAD_REQUEST",
+            detail: s.canonical_reason().unwrap_or("Bad request").into(),
+        },
+        _ => AppError::Internal(anyhow::anyhow!("unhandled error response {status}")),
+    };
+    let (req, _) = res.into_parts();
+    let mut new = err.error_response();
+    *new.status_mut() = status;
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
+}
+
+/// Builds the application with its state; the server and the tests call this.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure_routes)
+        .split_for_parts();
+    let api = finish(api);
+    let known = web::Data::new(KnownRoutes::from_openapi(&api));
+    app.app_data(state)
+        .app_data(known)
+        .app_data(web::QueryConfig::default().error_handler(crate::extract::query_error))
+        .app_data(web::PathConfig::default().error_handler(crate::extract::path_error))
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+        .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .default_service(web::to(fallback))
+        .wrap(ErrorHandlers::new().default_handler(ensure_problem))
+        .wrap(
+            DefaultHeaders::new()
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::X_FRAME_OPTIONS, "DENY"))
+                .add((header::REFERRER_POLICY, "no-referrer"))
+                .add((header::CACHE_CONTROL, "no-store")),
+        )
+        .wrap(TracingLogger::<SamverkanRootSpan>::new())
+        .wrap(from_fn(request_id::middleware))
+}
+
+/// Serves until SIGTERM/SIGINT, then lets requests in flight finish (up to 30 s).
+pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Result<()> {
+    let state = web::Data::new(state);
+    tracing::info!(bind = %config.bind, workers = config.workers, "serving");
+    HttpServer::new(move || build_app(state.clone()))
+        .workers(config.workers)
+        .shutdown_timeout(30)
+        .bind(config.bind)?
+        .run()
+        .await
+}

@@ -1,0 +1,14 @@
+//! The state every handler shares: the pool, the token verifier and request limits.
+
+use crate::auth::JwtVerifier;
+use crate::db::DbPool;
+
+/// Shared application state, registered once as `web::Data<AppState>`.
+pub struct AppState {
+    /// The database pool.
+    pub pool: DbPool,
+    /// Verifies bearer tokens.
+    pub verifier: JwtVerifier,
+    /// Largest accepted request body in bytes.
+    pub body_limit: usize,
+}

@@ -1,0 +1,429 @@
+#![allow(dead_code)] // helpers serve every test module; not each uses all of them
+//! Test harness: a per-test database cloned from a migrated, demo-seeded template, the app built
+//! by `startup::build_app`, tokens for named personas, and one helper per request shape.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::test::{self, TestRequest};
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
+use serde_json::Value;
+
+use samverkan::auth::{mint_hs256, JwtVerifier, TokenRequest};
+use samverkan::config::JwtConfig;
+use samverkan::db::{self, DbPool};
+use samverkan::state::AppState;
+use samverkan::{seed, startup};
+
+/// Secret of the test tokens.
+pub const TEST_SECRET: &str = "test-secret-for-samverkan-tests-0123456789";
+/// Issuer of the test tokens.
+pub const TEST_ISSUER: &str = "samverkan-test";
+/// Audience of the test tokens.
+pub const TEST_AUDIENCE: &str = "samverkan";
+
+/// Demo unit HSA-ids (from `seed::DEMO_UNITS`).
+pub const HALMSTAD_KOMMUN: &str = "SE2321000115-DEMOK1380";
+pub const VARBERG_KOMMUN: &str = "SE2321000115-DEMOK1383";
+pub const VC_HALMSTAD: &str = "SE2321000115-DEMOVC01";
+pub const VC_VARBERG: &str = "SE2321000115-DEMOVC02";
+pub const PSYKIATRI: &str = "SE2321000115-DEMOPSY1";
+pub const HABILITERING: &str = "SE2321000115-DEMOHAB1";
+pub const PALLIATIV_DELTAR: &str = "SE2321000115-DEMOPAL1";
+pub const PALLIATIV_DELTAR_EJ: &str = "SE2321000115-DEMOPAL2";
+
+/// The test JWT configuration.
+pub fn jwt_config() -> JwtConfig {
+    JwtConfig {
+        hs256_secret: Some(TEST_SECRET.as_bytes().to_vec()),
+        public_key: None,
+        issuer: TEST_ISSUER.into(),
+        audience: TEST_AUDIENCE.into(),
+    }
+}
+
+fn base_url() -> String {
+    std::env::var("DATABASE_URL").expect(
+        "DATABASE_URL must point at a PostgreSQL cluster (script/test sets it via script/bootstrap)",
+    )
+}
+
+/// `DATABASE_URL` with its database name replaced.
+pub fn url_for(db_name: &str) -> String {
+    let base = base_url();
+    let (head, tail) = match base.find('?') {
+        Some(i) => base.split_at(i),
+        None => (base.as_str(), ""),
+    };
+    let slash = head.rfind('/').expect("DATABASE_URL has no database name");
+    format!("{}/{}{}", &head[..slash], db_name, tail)
+}
+
+/// Hash of everything the template depends on: migrations and the demo seed.
+fn template_name() -> String {
+    let mut h = DefaultHasher::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = walk(&root.join("migrations"));
+    files.push(root.join("src/seed.rs"));
+    files.sort();
+    for f in files {
+        f.strip_prefix(root).unwrap_or(&f).hash(&mut h);
+        std::fs::read(&f).unwrap_or_default().hash(&mut h);
+    }
+    format!("samverkan_tpl_{:016x}", h.finish())
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[derive(QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = Bool)]
+    exists: bool,
+}
+
+/// Creates the template once per migration set; concurrent test processes wait on an
+/// advisory lock instead of racing.
+fn ensure_template(admin: &mut PgConnection) -> String {
+    let name = template_name();
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<BigInt, _>(0x5a4d_7e11_i64)
+        .execute(admin)
+        .expect("advisory lock");
+    let exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<diesel::sql_types::Text, _>(&name)
+            .get_result::<Exists>(admin)
+            .expect("pg_database")
+            .exists;
+    if !exists {
+        let building = format!("{name}_building");
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .expect("drop stale template");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {building}"))
+            .expect("create template");
+        {
+            let mut conn = PgConnection::establish(&url_for(&building)).expect("connect template");
+            db::migrate(&mut conn).expect("migrate template");
+            seed::demo(&mut conn).expect("seed template");
+        }
+        admin
+            .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+            .expect("rename template");
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<BigInt, _>(0x5a4d_7e11_i64)
+        .execute(admin)
+        .expect("advisory unlock");
+    name
+}
+
+/// A test's own database, dropped when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    /// Clones the template into a fresh database.
+    pub fn new() -> Self {
+        let mut admin =
+            PgConnection::establish(&url_for("postgres")).expect("connect to postgres db");
+        let template = ensure_template(&mut admin);
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE {template} STRATEGY = FILE_COPY"
+            ))
+            .expect("create test database");
+        let url = url_for(&name);
+        Self { name, url }
+    }
+
+    /// A direct connection, for arranging and asserting.
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connect test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&url_for("postgres")) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// A persona: who a test acts as.
+#[derive(Clone, Debug)]
+pub struct Persona {
+    pub sub: &'static str,
+    pub unit: Option<&'static str>,
+    pub name: &'static str,
+    pub roles: &'static [&'static str],
+    pub legitimerad: bool,
+    pub profession: Option<&'static str>,
+}
+
+impl Persona {
+    /// A licensed nurse in a unit.
+    pub const fn nurse(unit: &'static str) -> Self {
+        Self {
+            sub: "SE2321000115-DEMOP0001",
+            unit: Some(unit),
+            name: "Kerstin Demo",
+            roles: &["personal"],
+            legitimerad: true,
+            profession: Some("sjukskoterska"),
+        }
+    }
+
+    /// A licensed doctor in a unit.
+    pub const fn doctor(unit: &'static str) -> Self {
+        Self {
+            sub: "SE2321000115-DEMOP0002",
+            unit: Some(unit),
+            name: "Doktor Demo",
+            roles: &["personal"],
+            legitimerad: true,
+            profession: Some("lakare"),
+        }
+    }
+
+    /// Unlicensed staff (undersköterska) in a unit.
+    pub const fn assistant(unit: &'static str) -> Self {
+        Self {
+            sub: "SE2321000115-DEMOP0005",
+            unit: Some(unit),
+            name: "Undersköterska Demo",
+            roles: &["personal"],
+            legitimerad: false,
+            profession: Some("underskoterska"),
+        }
+    }
+
+    /// A directory admin without a directory unit.
+    pub const fn admin() -> Self {
+        Self {
+            sub: "SE2321000115-DEMOP0003",
+            unit: Some("SE2321000115-DEMOADM1"),
+            name: "Admin Demo",
+            roles: &["admin"],
+            legitimerad: false,
+            profession: None,
+        }
+    }
+
+    /// An auditor (granskare) in a unit.
+    pub const fn auditor(unit: &'static str) -> Self {
+        Self {
+            sub: "SE2321000115-DEMOP0004",
+            unit: Some(unit),
+            name: "Granskare Demo",
+            roles: &["granskare"],
+            legitimerad: false,
+            profession: None,
+        }
+    }
+
+    /// A signed token for this persona.
+    pub fn token(&self) -> String {
+        mint_hs256(
+            &jwt_config(),
+            &TokenRequest {
+                sub: self.sub.into(),
+                unit: self.unit.map(Into::into),
+                name: Some(self.name.into()),
+                roles: self.roles.iter().map(|r| r.to_string()).collect(),
+                legitimerad: self.legitimerad,
+                profession: self.profession.map(Into::into),
+                units: Vec::new(),
+                ttl_minutes: 30,
+            },
+        )
+        .expect("mint token")
+    }
+}
+
+/// A response as tests see it.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    /// The body as JSON (panics with the body text when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    }
+
+    /// Asserts this is a problem+json answer with `status` and `code`; returns the body.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "status; body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        let ct = self.header("content-type").unwrap_or_default();
+        assert!(
+            ct.starts_with("application/problem+json"),
+            "content type {ct}"
+        );
+        let body = self.json();
+        assert_eq!(body["code"], code, "code; body: {body}");
+        assert_eq!(body["status"], status);
+        for key in ["type", "title", "detail", "request_id"] {
+            assert!(body[key].is_string(), "problem lacks {key}: {body}");
+        }
+        assert!(!body["request_id"].as_str().unwrap_or_default().is_empty());
+        body
+    }
+
+    /// Asserts the status; returns the JSON body.
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "status; body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        if self.body.is_empty() {
+            Value::Null
+        } else {
+            self.json()
+        }
+    }
+}
+
+/// The application under test, on its own database.
+pub struct TestApp {
+    pub db: TestDb,
+    pub pool: DbPool,
+    service: Box<
+        dyn Fn(actix_http::Request) -> std::pin::Pin<Box<dyn std::future::Future<Output = Resp>>>,
+    >,
+}
+
+impl TestApp {
+    /// Builds the app exactly as the server does, on a fresh database.
+    pub async fn spawn() -> Self {
+        Self::spawn_with_body_limit(64 * 1024).await
+    }
+
+    /// Same, with another body limit.
+    pub async fn spawn_with_body_limit(body_limit: usize) -> Self {
+        let db = TestDb::new();
+        let pool = db::build_pool(&db.url, 4, Duration::from_secs(2));
+        let state = AppState {
+            pool: pool.clone(),
+            verifier: JwtVerifier::new(&jwt_config()).expect("verifier"),
+            body_limit,
+        };
+        let app = test::init_service(startup::build_app(web::Data::new(state))).await;
+        let app = std::rc::Rc::new(app);
+        let service = Box::new(move |req: actix_http::Request| {
+            let app = app.clone();
+            Box::pin(async move {
+                let res: ServiceResponse<_> = app.call(req).await.expect("service error");
+                into_resp(res).await
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = Resp>>>
+        });
+        Self { db, pool, service }
+    }
+
+    /// Sends a prepared request.
+    pub async fn send(&self, req: TestRequest) -> Resp {
+        (self.service)(req.to_request()).await
+    }
+
+    /// A request with a bearer token (or none).
+    pub fn request(method: Method, path: &str, token: Option<&str>) -> TestRequest {
+        let mut req = TestRequest::default().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.insert_header((header::AUTHORIZATION, format!("Bearer {t}")));
+        }
+        req
+    }
+
+    /// GET as a persona.
+    pub async fn get(&self, path: &str, who: &Persona) -> Resp {
+        self.send(Self::request(Method::GET, path, Some(&who.token())))
+            .await
+    }
+
+    /// POST a JSON body as a persona.
+    pub async fn post(&self, path: &str, who: &Persona, body: &Value) -> Resp {
+        self.send(Self::request(Method::POST, path, Some(&who.token())).set_json(body))
+            .await
+    }
+
+    /// PATCH a JSON body as a persona.
+    pub async fn patch(&self, path: &str, who: &Persona, body: &Value) -> Resp {
+        self.send(Self::request(Method::PATCH, path, Some(&who.token())).set_json(body))
+            .await
+    }
+
+    /// The id of a demo unit by HSA-id.
+    pub fn unit_id(&self, hsa: &str) -> uuid::Uuid {
+        use samverkan::schema::units;
+        let mut conn = self.db.conn();
+        units::table
+            .filter(units::hsa_id_norm.eq(hsa.to_uppercase()))
+            .select(units::id)
+            .first(&mut conn)
+            .expect("demo unit")
+    }
+}
+
+async fn into_resp<B: MessageBody>(res: ServiceResponse<B>) -> Resp {
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = match actix_web::body::to_bytes(res.into_body()).await {
+        Ok(b) => b.to_vec(),
+        Err(_) => panic!("response body could not be read"),
+    };
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
