@@ -33,6 +33,22 @@ pub enum Command {
     Token(TokenArgs),
     /// Seed the demo directory and patients (idempotent).
     SeedDemo,
+    /// Manage the narcotics reference the NARKOTIKA rule matches against.
+    Narcotics {
+        /// What to do.
+        #[command(subcommand)]
+        command: NarcoticsCommand,
+    },
+}
+
+/// Narcotics reference subcommands.
+#[derive(Subcommand)]
+pub enum NarcoticsCommand {
+    /// Replace the whole reference with a CSV file in the format of data/narcotics.csv.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
 }
 
 /// Claims of a development token.

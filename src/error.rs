@@ -272,11 +272,12 @@ fn is_connection_message(msg: &str) -> bool {
         || m.contains("the database system is")
 }
 
+/// Constraint names and the client error each one means.
+pub type ConstraintErrors = &'static [(&'static str, fn() -> AppError)];
+
 /// Maps a unique/check/foreign-key violation on a named constraint to a client error; every
 /// other database error keeps its usual mapping. Use as `.map_err(on_constraint(&[...]))`.
-pub fn on_constraint(
-    map: &'static [(&'static str, fn() -> AppError)],
-) -> impl Fn(diesel::result::Error) -> AppError {
+pub fn on_constraint(map: ConstraintErrors) -> impl Fn(diesel::result::Error) -> AppError {
     move |e| {
         if let diesel::result::Error::DatabaseError(_, info) = &e {
             if let Some(name) = info.constraint_name() {

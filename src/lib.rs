@@ -6,6 +6,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod models;
+pub mod narcotics_cache;
 pub mod openapi;
 pub mod request_id;
 pub mod routes;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use samverkan::auth::{mint_hs256, JwtVerifier, TokenRequest};
-use samverkan::cli::{Cli, Command};
+use samverkan::cli::{Cli, Command, NarcoticsCommand};
 use samverkan::config::ConfigError;
 use samverkan::{db, seed, startup, state::AppState, telemetry};
 
@@ -67,6 +67,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(?report, "demo data seeded");
             Ok(())
         }
+        Command::Narcotics {
+            command: NarcoticsCommand::Import { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let entries = samverkan::domain::narcotics::parse_csv(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            if entries.is_empty() {
+                anyhow::bail!(
+                    "{}: no entries; refusing to empty the narcotics reference",
+                    file.display()
+                );
+            }
+            let mut conn = db::connect(&settings.database_url()?)?;
+            let n = samverkan::models::narcotic::replace_all(&mut conn, &entries)?;
+            eprintln!(
+                "imported {n} narcotic substances from {}; servers use them within 30 s",
+                file.display()
+            );
+            Ok(())
+        }
         Command::Serve => serve(settings.server()?),
     }
 }
@@ -90,6 +111,7 @@ fn serve(config: samverkan::config::Config) -> anyhow::Result<()> {
         pool,
         verifier,
         body_limit: config.body_limit,
+        narcotics: Default::default(),
     };
     actix_web::rt::System::new().block_on(startup::run(config, state))?;
     Ok(())

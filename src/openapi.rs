@@ -23,6 +23,8 @@ use crate::error::{Problem, Violation};
         (name = "me", description = "The caller as the API understood the token."),
         (name = "units", description = "The directory of care units."),
         (name = "patients", description = "Patients and their enrollment in municipal home health care."),
+        (name = "messages", description = "Messages outside a care episode: receptförnyelse, provtagning, uppföljning, bokning."),
+        (name = "rules", description = "The routine's rules and the reply window."),
     )
 )]
 pub struct ApiDoc;

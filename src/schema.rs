@@ -16,6 +16,71 @@ diesel::table! {
 }
 
 diesel::table! {
+    message_replies (id) {
+        id -> Uuid,
+        message_id -> Uuid,
+        author_unit_id -> Uuid,
+        author_hsa_id -> Text,
+        author_name -> Nullable<Text>,
+        author_profession -> Nullable<Text>,
+        body -> Text,
+        outcome -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    message_status_changes (id) {
+        id -> Int8,
+        message_id -> Uuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        at -> Timestamptz,
+        actor_hsa_id -> Text,
+        actor_unit_id -> Uuid,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Uuid,
+        category -> Text,
+        status -> Text,
+        patient_id -> Uuid,
+        sender_unit_id -> Uuid,
+        recipient_unit_id -> Uuid,
+        sender_hsa_id -> Text,
+        sender_name -> Nullable<Text>,
+        sender_profession -> Nullable<Text>,
+        subject -> Text,
+        body -> Text,
+        details -> Jsonb,
+        sent_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+        answered_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        cancel_reason -> Nullable<Text>,
+        cancel_comment -> Nullable<Text>,
+        reply_expected_from -> Timestamptz,
+        reply_due_by -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    narcotics (id) {
+        id -> Int4,
+        substance -> Text,
+        names -> Array<Text>,
+        atc_codes -> Array<Text>,
+        npl_ids -> Array<Text>,
+        schedule -> Text,
+        imported_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     patients (id) {
         id -> Uuid,
         #[max_length = 12]
@@ -44,5 +109,18 @@ diesel::table! {
 
 diesel::joinable!(enrollments -> patients (patient_id));
 diesel::joinable!(enrollments -> units (unit_id));
+diesel::joinable!(message_replies -> messages (message_id));
+diesel::joinable!(message_replies -> units (author_unit_id));
+diesel::joinable!(message_status_changes -> messages (message_id));
+diesel::joinable!(message_status_changes -> units (actor_unit_id));
+diesel::joinable!(messages -> patients (patient_id));
 
-diesel::allow_tables_to_appear_in_same_query!(enrollments, patients, units,);
+diesel::allow_tables_to_appear_in_same_query!(
+    enrollments,
+    message_replies,
+    message_status_changes,
+    messages,
+    narcotics,
+    patients,
+    units,
+);

@@ -2,6 +2,7 @@
 
 use crate::auth::JwtVerifier;
 use crate::db::DbPool;
+use crate::narcotics_cache::NarcoticsCache;
 
 /// Shared application state, registered once as `web::Data<AppState>`.
 pub struct AppState {
@@ -11,4 +12,6 @@ pub struct AppState {
     pub verifier: JwtVerifier,
     /// Largest accepted request body in bytes.
     pub body_limit: usize,
+    /// The narcotics reference, cached.
+    pub narcotics: NarcoticsCache,
 }

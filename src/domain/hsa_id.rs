@@ -1,53 +1,260 @@
-//! HSA-id: `SE` + 10-digit organisation number + `-` + suffix (A–Z, 0–9), at most 31 chars.
-//! Accepted in any case, shown as written, compared case-insensitively.
+//! HSA-id: the national id of a care unit or a person, parsed once and then always valid.
+//!
+//! Form: `SE` + 10-digit organisation number + `-` + a suffix of one or more `A–Z`/`0–9`,
+//! at most 31 characters in all (e.g. `SE2321000115-ABC`, Region Halland).
+//!
+//! Decisions:
+//! - Letters are accepted in either case; the id is kept *as written* (`as_str`) but
+//!   compared and hashed by its upper-case form, so `se2321000115-abc` and
+//!   `SE2321000115-ABC` are the same unit.
+//! - Surrounding whitespace is refused, not trimmed: an id arrives from a token or a
+//!   directory, where stray whitespace means something upstream is broken.
+//! - The organisation number's own check digit is not verified: the directory is the
+//!   authority on which ids exist, and test directories use made-up numbers.
 
+use std::fmt;
 use std::hash::{Hash, Hasher};
 
-/// A syntactically valid HSA-id.
-#[derive(Debug, Clone, Eq)]
-pub struct HsaId(String);
+use serde::{Deserialize, Serialize};
 
-/// Why a string is not an HSA-id.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not an HSA-id: expected SE + 10-digit organisation number + '-' + suffix (A-Z, 0-9), at most 31 characters")]
-pub struct HsaIdError;
+/// The longest HSA-id allowed.
+pub const MAX_LEN: usize = 31;
+
+/// A valid HSA-id.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HsaId {
+    written: String,
+    upper: String,
+}
+
+/// Why a text is not a valid HSA-id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HsaIdError {
+    /// Starts or ends with whitespace.
+    #[error("HSA-id får inte börja eller sluta med mellanslag")]
+    Whitespace,
+    /// Longer than 31 characters.
+    #[error("HSA-id får vara högst 31 tecken")]
+    TooLong,
+    /// Does not start with `SE`.
+    #[error("HSA-id ska börja med SE")]
+    Prefix,
+    /// `SE` is not followed by exactly 10 digits.
+    #[error("HSA-id ska ha ett organisationsnummer med 10 siffror efter SE")]
+    OrganisationNumber,
+    /// No `-` after the organisation number.
+    #[error("HSA-id ska ha ett bindestreck efter organisationsnumret")]
+    MissingDash,
+    /// The suffix is empty or has a character other than A–Z or 0–9.
+    #[error("HSA-id:ts sista del får bara innehålla A–Z och 0–9")]
+    Suffix,
+}
+
+impl HsaIdError {
+    /// The stable problem code (one for every way an HSA-id can be malformed).
+    pub fn code(&self) -> &'static str {
+        "HSA_ID_FORMAT"
+    }
+
+    /// A Swedish explanation.
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+}
 
 impl HsaId {
-    /// Parses an HSA-id.
-    pub fn parse(input: &str) -> Result<Self, HsaIdError> {
-        let b = input.as_bytes();
-        let ok = b.len() <= 31
-            && b.len() >= 14
-            && b[..2].eq_ignore_ascii_case(b"SE")
-            && b[2..12].iter().all(u8::is_ascii_digit)
-            && b[12] == b'-'
-            && b[13..].iter().all(u8::is_ascii_alphanumeric);
-        if ok {
-            Ok(Self(input.to_string()))
-        } else {
-            Err(HsaIdError)
+    /// Parses an HSA-id (see the module documentation for the rules).
+    pub fn parse(input: &str) -> Result<HsaId, HsaIdError> {
+        if input.trim() != input {
+            return Err(HsaIdError::Whitespace);
         }
+        if input.chars().count() > MAX_LEN {
+            return Err(HsaIdError::TooLong);
+        }
+        // ASCII-only upper-casing: a non-ASCII letter such as `ı` or `ſ` must not turn into
+        // a valid ASCII letter; it stays as it is and fails the checks below.
+        let upper = input.to_ascii_uppercase();
+        let rest = upper.strip_prefix("SE").ok_or(HsaIdError::Prefix)?;
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits != 10 {
+            return Err(HsaIdError::OrganisationNumber);
+        }
+        let suffix = rest[10..]
+            .strip_prefix('-')
+            .ok_or(HsaIdError::MissingDash)?;
+        let suffix_ok = !suffix.is_empty()
+            && suffix
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if !suffix_ok {
+            return Err(HsaIdError::Suffix);
+        }
+        Ok(HsaId {
+            written: input.to_string(),
+            upper,
+        })
     }
 
-    /// As written.
+    /// The id exactly as it was written.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.written
     }
 
-    /// Upper-case form, for comparison and lookup.
+    /// The id in upper case: the form to store and compare.
     pub fn normalized(&self) -> String {
-        self.0.to_ascii_uppercase()
+        self.upper.clone()
+    }
+
+    /// The 10-digit organisation number (e.g. `2321000115` for Region Halland).
+    pub fn organisation_number(&self) -> &str {
+        &self.upper[2..12]
+    }
+
+    /// The part after the dash, upper case.
+    pub fn suffix(&self) -> &str {
+        &self.upper[13..]
     }
 }
 
 impl PartialEq for HsaId {
     fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(&other.0)
+        self.upper == other.upper
     }
 }
 
+impl Eq for HsaId {}
+
 impl Hash for HsaId {
+    // Must agree with `PartialEq`: hash the upper-case form only.
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.normalized().hash(state);
+        self.upper.hash(state);
+    }
+}
+
+impl fmt::Display for HsaId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.written)
+    }
+}
+
+impl fmt::Debug for HsaId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HsaId({})", self.written)
+    }
+}
+
+impl TryFrom<String> for HsaId {
+    type Error = HsaIdError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        HsaId::parse(&value)
+    }
+}
+
+impl From<HsaId> for String {
+    fn from(id: HsaId) -> String {
+        id.written
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn region_hallands_unit_id_is_valid() {
+        let id = HsaId::parse("SE2321000115-ABC").expect("valid");
+        assert_eq!(id.organisation_number(), "2321000115");
+        assert_eq!(id.suffix(), "ABC");
+    }
+
+    #[test]
+    fn lower_case_is_accepted_shown_as_written_and_equal_to_upper_case() {
+        let lower = HsaId::parse("se2321000115-abc").expect("valid");
+        let upper = HsaId::parse("SE2321000115-ABC").expect("valid");
+        assert_eq!(lower.as_str(), "se2321000115-abc");
+        assert_eq!(lower.normalized(), "SE2321000115-ABC");
+        assert_eq!(lower, upper);
+        assert_eq!(HashSet::from([lower, upper]).len(), 1);
+    }
+
+    #[test]
+    fn thirty_one_characters_are_allowed_and_thirty_two_are_not() {
+        let base = "SE2321000115-"; // 13 characters
+        let ok = format!("{base}{}", "A".repeat(18));
+        let too_long = format!("{base}{}", "A".repeat(19));
+        assert_eq!(ok.len(), 31);
+        assert!(HsaId::parse(&ok).is_ok());
+        assert_eq!(HsaId::parse(&too_long), Err(HsaIdError::TooLong));
+    }
+
+    #[test]
+    fn the_organisation_number_has_exactly_ten_digits() {
+        assert!(HsaId::parse("SE2321000115-1").is_ok());
+        assert_eq!(
+            HsaId::parse("SE232100011-1"),
+            Err(HsaIdError::OrganisationNumber)
+        );
+        assert_eq!(
+            HsaId::parse("SE23210001155-1"),
+            Err(HsaIdError::OrganisationNumber)
+        );
+    }
+
+    #[test]
+    fn the_dash_and_a_suffix_are_required() {
+        assert_eq!(
+            HsaId::parse("SE2321000115ABC"),
+            Err(HsaIdError::MissingDash)
+        );
+        assert_eq!(HsaId::parse("SE2321000115-"), Err(HsaIdError::Suffix));
+    }
+
+    #[test]
+    fn the_suffix_allows_only_a_to_z_and_digits() {
+        assert_eq!(HsaId::parse("SE2321000115-ÅSA"), Err(HsaIdError::Suffix));
+        assert_eq!(HsaId::parse("SE2321000115-åsa"), Err(HsaIdError::Suffix));
+        assert_eq!(HsaId::parse("SE2321000115-A_B"), Err(HsaIdError::Suffix));
+        assert_eq!(HsaId::parse("SE2321000115-A-B"), Err(HsaIdError::Suffix));
+        assert!(HsaId::parse("SE2321000115-E0000123").is_ok());
+    }
+
+    #[test]
+    fn non_ascii_letters_that_upper_case_to_ascii_are_refused() {
+        assert_eq!(
+            HsaId::parse("SE2321000115-\u{131}D"),
+            Err(HsaIdError::Suffix)
+        );
+        assert_eq!(
+            HsaId::parse("\u{17F}E2321000115-A"),
+            Err(HsaIdError::Prefix)
+        );
+    }
+
+    #[test]
+    fn the_prefix_must_be_se() {
+        assert_eq!(HsaId::parse("NO2321000115-ABC"), Err(HsaIdError::Prefix));
+        assert_eq!(HsaId::parse("2321000115-ABC"), Err(HsaIdError::Prefix));
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_refused_not_trimmed() {
+        assert_eq!(
+            HsaId::parse(" SE2321000115-ABC"),
+            Err(HsaIdError::Whitespace)
+        );
+        assert_eq!(
+            HsaId::parse("SE2321000115-ABC\n"),
+            Err(HsaIdError::Whitespace)
+        );
+    }
+
+    #[test]
+    fn every_error_has_the_same_code_and_a_swedish_message() {
+        assert_eq!(HsaIdError::Suffix.code(), "HSA_ID_FORMAT");
+        assert!(HsaIdError::TooLong.message().contains("högst 31"));
     }
 }

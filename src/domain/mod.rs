@@ -1,2 +1,20 @@
+//! The routine's domain: pure types and decisions with no web or database code.
+
+pub mod attachments;
+pub mod calendar;
+pub mod csv;
+pub mod draft;
 pub mod hsa_id;
+pub mod lifecycle;
+pub mod luhn;
+pub mod measurements;
 pub mod municipality;
+pub mod narcotics;
+pub mod narcotics_csv;
+pub mod personnummer;
+pub mod reply_window;
+pub mod routing;
+pub mod rule_catalogue;
+pub mod rules;
+pub mod text;
+pub mod urgency;

@@ -1,9 +1,13 @@
 //! HTTP routes, one module per resource; [`configure_api`] registers everything under `/api/v1`.
 
 pub mod access;
+pub mod enrollments;
 pub mod health;
 pub mod me;
+pub mod messages;
 pub mod pagination;
+pub mod patients;
+pub mod rules;
 pub mod units;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -12,4 +16,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure_api(cfg: &mut ServiceConfig) {
     me::configure(cfg);
     units::configure(cfg);
+    patients::configure(cfg);
+    enrollments::configure(cfg);
+    messages::configure(cfg);
+    rules::configure(cfg);
 }

@@ -334,13 +334,14 @@ impl Resp {
     }
 }
 
+/// A response on its way.
+type RespFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Resp>>>;
+
 /// The application under test, on its own database.
 pub struct TestApp {
     pub db: TestDb,
     pub pool: DbPool,
-    service: Box<
-        dyn Fn(actix_http::Request) -> std::pin::Pin<Box<dyn std::future::Future<Output = Resp>>>,
-    >,
+    service: Box<dyn Fn(actix_http::Request) -> RespFuture>,
 }
 
 impl TestApp {
@@ -357,6 +358,7 @@ impl TestApp {
             pool: pool.clone(),
             verifier: JwtVerifier::new(&jwt_config()).expect("verifier"),
             body_limit,
+            narcotics: Default::default(),
         };
         let app = test::init_service(startup::build_app(web::Data::new(state))).await;
         let app = std::rc::Rc::new(app);
@@ -365,7 +367,7 @@ impl TestApp {
             Box::pin(async move {
                 let res: ServiceResponse<_> = app.call(req).await.expect("service error");
                 into_resp(res).await
-            }) as std::pin::Pin<Box<dyn std::future::Future<Output = Resp>>>
+            }) as RespFuture
         });
         Self { db, pool, service }
     }
@@ -400,6 +402,20 @@ impl TestApp {
     pub async fn patch(&self, path: &str, who: &Persona, body: &Value) -> Resp {
         self.send(Self::request(Method::PATCH, path, Some(&who.token())).set_json(body))
             .await
+    }
+
+    /// A safe test identity (DOMAIN.md's list) that is not registered in this test's database:
+    /// the demo seed's 20121212-1212 is removed first. Tests never invent numbers, which could
+    /// belong to a real person.
+    pub fn unregistered_number(&self) -> &'static str {
+        use samverkan::schema::patients;
+        let mut conn = self.db.conn();
+        diesel::delete(
+            patients::table.filter(patients::personal_identity_number.eq("201212121212")),
+        )
+        .execute(&mut conn)
+        .expect("remove seeded patient");
+        "20121212-1212"
     }
 
     /// The id of a demo unit by HSA-id.

@@ -2,8 +2,10 @@
 //! cloned from a migrated template.
 
 mod auth;
+mod enrollments;
 mod errors;
 mod health;
 mod helpers;
 mod openapi;
+mod patients;
 mod units;

@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# Helpers shared by script/bootstrap, script/server and script/test. Sourced, never executed.
+# Every message goes to stderr, so a script's stdout stays free for what callers capture.
+
+sv_log() { printf '%s: %s\n' "${SV_TAG:-samverkan}" "$*" >&2; }
+sv_warn() { printf '%s: WARNING: %s\n' "${SV_TAG:-samverkan}" "$*" >&2; }
+sv_die() {
+    printf '%s: ERROR: %s\n' "${SV_TAG:-samverkan}" "$*" >&2
+    exit 1
+}
+
+sv_is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# sv_apt_install PACKAGE...: install Debian packages (root only). Runs `apt-get update` at most
+# once per script run, and not at all when the package lists were refreshed in the last hour;
+# if an install fails on stale lists, updates once and retries.
+SV_APT_UPDATED=0
+sv_apt_update() {
+    [ "$SV_APT_UPDATED" = 1 ] && return 0
+    sv_log "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300 update >&2 ||
+        sv_die "apt-get update failed"
+    SV_APT_UPDATED=1
+}
+sv_apt_install() {
+    command -v apt-get >/dev/null 2>&1 ||
+        sv_die "need the packages: $* — there is no apt-get here; install them by hand"
+    sv_is_root ||
+        sv_die "need the packages: $* — run as root, or: sudo apt-get install -y $*"
+    if [ "$SV_APT_UPDATED" = 0 ] &&
+        ! find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null | grep -q .; then
+        sv_apt_update
+    fi
+    sv_log "apt-get install $*"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get -q -y --no-install-recommends \
+        -o DPkg::Lock::Timeout=300 install "$@" >&2; then
+        [ "$SV_APT_UPDATED" = 1 ] && sv_die "apt-get install $* failed"
+        sv_apt_update
+        DEBIAN_FRONTEND=noninteractive apt-get -q -y --no-install-recommends \
+            -o DPkg::Lock::Timeout=300 install "$@" >&2 || sv_die "apt-get install $* failed"
+    fi
+}
+
+# sv_port_in_use PORT: true when something listens on 127.0.0.1:PORT (or on every address).
+sv_port_in_use() {
+    local port=$1
+    if command -v ss >/dev/null 2>&1; then
+        # Any TCP listener on this port, whatever the address, counts as taken.
+        ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && return 0
+    fi
+    # Fallback (and double check): can we connect?
+    timeout 2 bash -c ": </dev/tcp/127.0.0.1/$port" >/dev/null 2>&1
+}
+
+# sv_free_port START: the first port >= START that nobody listens on (tries 200 ports).
+sv_free_port() {
+    local port=$1 last=$(($1 + 200))
+    while [ "$port" -le "$last" ] && [ "$port" -le 65535 ]; do
+        sv_port_in_use "$port" || {
+            printf '%s\n' "$port"
+            return 0
+        }
+        port=$((port + 1))
+    done
+    return 1
+}
+
+# sv_http_status HOST PORT PATH: the HTTP status code of a GET, using bash's /dev/tcp only (a
+# fresh machine may have no curl). Prints 000 when nothing answers.
+sv_http_status() {
+    local host=$1 port=$2 path=$3 line
+    # shellcheck disable=SC2016 # the inner script's own $0..$2
+    line=$(timeout 3 bash -c '
+        exec 3<>"/dev/tcp/$0/$1" || exit 1
+        printf "GET %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n" "$2" "$0" "$1" >&3
+        IFS= read -r line <&3 && printf "%s" "$line"
+    ' "$host" "$port" "$path" 2>/dev/null) || line=""
+    case $line in
+    HTTP/*\ [0-9][0-9][0-9]*) line=${line#* } && printf '%s\n' "${line:0:3}" ;;
+    *) printf '000\n' ;;
+    esac
+}

@@ -1,0 +1,279 @@
+//! BILAGA: documents smuggled into free text, and attachment-like JSON field names.
+//!
+//! The routine forbids attaching record documents ("bifoga journalhandlingar såsom
+//! läkemedelslistor eller ordinationer … eller annan originalhandling"). The API has no
+//! attachment field, so what remains is content pasted into text. Detected:
+//! - data URIs with a real media type: `data:image/png;base64,…`, `data:text/html,…`
+//!   (case-insensitive). "data: 120/80" in a sentence is not one: the media type must be
+//!   one of the registered top-level types;
+//! - PEM-style blocks (`-----BEGIN …`);
+//! - HTML that embeds content: `<img`, `<embed`, `<object`, `<iframe`, `<svg`;
+//! - raw PDF (`%PDF-`);
+//! - a base64/base64url run of at least [`MIN_BLOB_LEN`] characters without whitespace.
+//!
+//! Decisions for the blob rule:
+//! - Links are not attachments: a whitespace-delimited word starting with `http://` or
+//!   `https://` is skipped, however long. (A `data:` URI is still caught by its own rule.)
+//! - A long run with little variety ("-----…", "aaaa…", "1111…") is a separator line or
+//!   keyboard noise, not an encoding: at least [`MIN_BLOB_DISTINCT`] different characters
+//!   are required. A hex dump (16 symbols) still counts: it is an encoded file too.
+//! - `=` is base64 padding, never part of a run, so "=====" lines are harmless.
+
+/// The shortest base64 run treated as an embedded document (150 bytes of binary data).
+pub const MIN_BLOB_LEN: usize = 200;
+
+/// The fewest distinct characters a run needs to count as encoded data.
+pub const MIN_BLOB_DISTINCT: usize = 10;
+
+/// JSON field names that mean "an attachment"; the API maps an unknown field with one of
+/// these names (compared case-insensitively) to BILAGA instead of a generic 400.
+pub const ATTACHMENT_FIELD_NAMES: &[&str] = &[
+    "attachments",
+    "attachment",
+    "bilaga",
+    "bilagor",
+    "files",
+    "file",
+    "document",
+    "documents",
+    "dokument",
+];
+
+/// What kind of embedded document was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EmbeddedKind {
+    /// A `data:` URI.
+    DataUri,
+    /// A `-----BEGIN` block.
+    PemBlock,
+    /// An HTML element that embeds content.
+    HtmlEmbed,
+    /// Raw PDF data.
+    Pdf,
+    /// A long base64 run.
+    Base64Blob,
+}
+
+impl EmbeddedKind {
+    /// A Swedish description for messages ("en inbäddad bild eller fil (data-URI)").
+    pub fn description_sv(&self) -> &'static str {
+        match self {
+            EmbeddedKind::DataUri => "en inbäddad fil (data-URI)",
+            EmbeddedKind::PemBlock => "ett inklistrat kodat dokument (-----BEGIN)",
+            EmbeddedKind::HtmlEmbed => "inbäddat innehåll (HTML-bild eller -objekt)",
+            EmbeddedKind::Pdf => "ett inklistrat PDF-dokument",
+            EmbeddedKind::Base64Blob => "en lång kodad textsträng (base64), troligen en fil",
+        }
+    }
+}
+
+/// Whether `name` is one of [`ATTACHMENT_FIELD_NAMES`] (ASCII case-insensitive).
+pub fn is_attachment_field_name(name: &str) -> bool {
+    ATTACHMENT_FIELD_NAMES
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(name))
+}
+
+/// The first kind of embedded document found in `text`, checked in the order of
+/// [`EmbeddedKind`]'s variants.
+pub fn find_embedded_document(text: &str) -> Option<EmbeddedKind> {
+    // ASCII lower-casing keeps byte offsets, so positions in `lower` are valid in `text`.
+    let lower = text.to_ascii_lowercase();
+    if has_data_uri(&lower) {
+        Some(EmbeddedKind::DataUri)
+    } else if lower.contains("-----begin") {
+        Some(EmbeddedKind::PemBlock)
+    } else if has_embedding_html(&lower) {
+        Some(EmbeddedKind::HtmlEmbed)
+    } else if lower.contains("%pdf-") {
+        Some(EmbeddedKind::Pdf)
+    } else if has_base64_blob(text) {
+        Some(EmbeddedKind::Base64Blob)
+    } else {
+        None
+    }
+}
+
+const MEDIA_TOP_LEVEL_TYPES: &[&str] = &[
+    "application",
+    "audio",
+    "font",
+    "image",
+    "message",
+    "model",
+    "multipart",
+    "text",
+    "video",
+];
+
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b)
+}
+
+/// `data:` + type `/` subtype + optional `;param` parts + `,`.
+fn has_data_uri(lower: &str) -> bool {
+    lower.match_indices("data:").any(|(i, _)| {
+        let rest = &lower.as_bytes()[i + 5..];
+        let top_len = rest.iter().take_while(|b| is_token_char(**b)).count();
+        let top = &lower[i + 5..i + 5 + top_len];
+        if !MEDIA_TOP_LEVEL_TYPES.contains(&top) || rest.get(top_len) != Some(&b'/') {
+            return false;
+        }
+        let after_slash = &rest[top_len + 1..];
+        let sub_len = after_slash
+            .iter()
+            .take_while(|b| is_token_char(**b))
+            .count();
+        if sub_len == 0 {
+            return false;
+        }
+        let params = &after_slash[sub_len..];
+        let params_len = params
+            .iter()
+            .take_while(|b| is_token_char(**b) || **b == b';' || **b == b'=')
+            .count();
+        params.get(params_len) == Some(&b',')
+            && params[..params_len].first().is_none_or(|b| *b == b';')
+    })
+}
+
+fn has_embedding_html(lower: &str) -> bool {
+    ["<img", "<embed", "<object", "<iframe", "<svg"]
+        .iter()
+        .any(|tag| {
+            lower.match_indices(tag).any(|(i, _)| {
+                // "<img" must end there: "<imgur" is a word, "<img src" is a tag.
+                match lower.as_bytes().get(i + tag.len()) {
+                    None => true,
+                    Some(b) => b.is_ascii_whitespace() || *b == b'>' || *b == b'/',
+                }
+            })
+        })
+}
+
+fn is_base64_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_')
+}
+
+fn has_base64_blob(text: &str) -> bool {
+    text.split_whitespace()
+        .filter(|word| {
+            let lower = word.to_ascii_lowercase();
+            !(lower.starts_with("http://") || lower.starts_with("https://"))
+        })
+        .flat_map(|word| word.split(|c: char| !is_base64_char(c)))
+        .any(|run| run.len() >= MIN_BLOB_LEN && distinct_chars(run) >= MIN_BLOB_DISTINCT)
+}
+
+fn distinct_chars(run: &str) -> usize {
+    let mut seen = [false; 128];
+    for b in run.bytes() {
+        seen[usize::from(b & 0x7f)] = true;
+    }
+    seen.iter().filter(|s| **s).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 300 characters of real-looking base64 (every symbol of the alphabet, cycled).
+    fn base64_run(len: usize) -> String {
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        alphabet.chars().cycle().take(len).collect()
+    }
+
+    #[test]
+    fn a_data_uri_with_base64_is_an_attachment_in_any_case() {
+        let text = "Se bild: data:image/png;base64,iVBORw0KGgo=";
+        assert_eq!(find_embedded_document(text), Some(EmbeddedKind::DataUri));
+        let upper = "DATA:APPLICATION/PDF;BASE64,JVBERi0x";
+        assert_eq!(find_embedded_document(upper), Some(EmbeddedKind::DataUri));
+        let plain = "data:text/html;charset=utf-8,<p>hej</p>";
+        assert_eq!(find_embedded_document(plain), Some(EmbeddedKind::DataUri));
+    }
+
+    #[test]
+    fn the_word_data_followed_by_a_colon_is_not_a_data_uri() {
+        assert_eq!(find_embedded_document("Mätdata: 120/80, puls 72"), None);
+        assert_eq!(find_embedded_document("data:120/80,"), None);
+        assert_eq!(find_embedded_document("data:image/"), None);
+    }
+
+    #[test]
+    fn a_pem_block_is_an_attachment() {
+        let text = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        assert_eq!(find_embedded_document(text), Some(EmbeddedKind::PemBlock));
+        assert_eq!(find_embedded_document("---- begin här ----"), None);
+    }
+
+    #[test]
+    fn embedding_html_is_an_attachment_but_a_word_starting_alike_is_not() {
+        for html in [
+            "<img src=x>",
+            "<IFRAME src=y>",
+            "<embed/>",
+            "<object",
+            "<svg>",
+        ] {
+            assert_eq!(
+                find_embedded_document(html),
+                Some(EmbeddedKind::HtmlEmbed),
+                "{html}"
+            );
+        }
+        assert_eq!(find_embedded_document("<imgur> <objective>"), None);
+        assert_eq!(find_embedded_document("<b>fet</b>"), None);
+    }
+
+    #[test]
+    fn raw_pdf_data_is_an_attachment() {
+        assert_eq!(
+            find_embedded_document("%PDF-1.7\n%âãÏÓ"),
+            Some(EmbeddedKind::Pdf)
+        );
+    }
+
+    #[test]
+    fn a_base64_run_is_an_attachment_from_200_characters() {
+        let at_limit = format!("Bifogar {}", base64_run(MIN_BLOB_LEN));
+        let below = format!("Bifogar {}", base64_run(MIN_BLOB_LEN - 1));
+        assert_eq!(
+            find_embedded_document(&at_limit),
+            Some(EmbeddedKind::Base64Blob)
+        );
+        assert_eq!(find_embedded_document(&below), None);
+    }
+
+    #[test]
+    fn a_hex_dump_counts_but_a_separator_line_does_not() {
+        let hex: String = "0123456789abcdef".chars().cycle().take(256).collect();
+        assert_eq!(find_embedded_document(&hex), Some(EmbeddedKind::Base64Blob));
+        assert_eq!(find_embedded_document(&"-".repeat(400)), None);
+        assert_eq!(find_embedded_document(&"=".repeat(400)), None);
+        assert_eq!(find_embedded_document(&"ab".repeat(200)), None);
+    }
+
+    #[test]
+    fn a_long_https_link_is_not_an_attachment() {
+        let link = format!("Se https://example.se/dok?id={} tack", base64_run(300));
+        assert_eq!(find_embedded_document(&link), None);
+    }
+
+    #[test]
+    fn a_long_ordinary_swedish_body_is_not_an_attachment() {
+        let sentence = "Hej! Patienten behöver förnyat recept på Enalapril 5 mg, 1x1. \
+                        Blodtrycket har varit stabilt 130/80 senaste veckorna. Tack på förhand. ";
+        let body = sentence.repeat(4000 / sentence.len() + 1);
+        assert!(body.len() >= 4000);
+        assert_eq!(find_embedded_document(&body), None);
+    }
+
+    #[test]
+    fn attachment_field_names_are_recognised_case_insensitively() {
+        assert!(is_attachment_field_name("Bilaga"));
+        assert!(is_attachment_field_name("ATTACHMENTS"));
+        assert!(!is_attachment_field_name("body"));
+        assert!(!is_attachment_field_name("bilagan"));
+    }
+}

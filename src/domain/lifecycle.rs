@@ -1,0 +1,243 @@
+//! The lifecycle of a message (DOMAIN.md "Lifecycle of a message"):
+//! `sent` → `read` (recipient acknowledges) → `answered` (recipient's first reply) → `closed`;
+//! the sender may `cancel` while the message is still `sent`. Replies form one thread: the
+//! recipient may reply from the start, the sender once the message is answered. Every other
+//! transition is refused.
+
+use std::fmt;
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Sent, not yet acknowledged by the recipient.
+    Sent,
+    /// Acknowledged by the recipient.
+    Read,
+    /// The recipient has replied.
+    Answered,
+    /// Closed by either party after the answer.
+    Closed,
+    /// Cancelled by the sender while unread.
+    Cancelled,
+}
+
+impl Status {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 5] = [
+        Status::Sent,
+        Status::Read,
+        Status::Answered,
+        Status::Closed,
+        Status::Cancelled,
+    ];
+
+    /// The stored code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Sent => "sent",
+            Status::Read => "read",
+            Status::Answered => "answered",
+            Status::Closed => "closed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the stored code.
+    pub fn parse(code: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == code)
+    }
+
+    /// Whether an answer is still awaited (the message can become overdue).
+    pub fn awaits_answer(self) -> bool {
+        matches!(self, Status::Sent | Status::Read)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which side of the message the caller's unit is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// The sending unit.
+    Sender,
+    /// The receiving unit.
+    Recipient,
+}
+
+/// What a party asks to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Acknowledge reading (recipient).
+    Read,
+    /// Add a reply to the thread.
+    Reply,
+    /// Close an answered message (either party).
+    Close,
+    /// Cancel an unread message (sender).
+    Cancel,
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Only the other party may do this (e.g. the recipient cancelling).
+    WrongParty,
+    /// Not allowed in the current status.
+    InvalidTransition,
+}
+
+/// The result of an allowed action: the new status, or `None` when the status stays.
+pub type Transition = Result<Option<Status>, Refusal>;
+
+/// Decides an action on a message in `status` by `party`.
+pub fn apply(status: Status, action: Action, party: Party) -> Transition {
+    use Status::*;
+    match (action, party, status) {
+        (Action::Read, Party::Sender, _) => Err(Refusal::WrongParty),
+        (Action::Read, Party::Recipient, Sent) => Ok(Some(Read)),
+        // Acknowledging again changes nothing.
+        (Action::Read, Party::Recipient, Read | Answered | Closed) => Ok(None),
+        (Action::Read, Party::Recipient, Cancelled) => Err(Refusal::InvalidTransition),
+
+        (Action::Reply, Party::Recipient, Sent | Read) => Ok(Some(Answered)),
+        (Action::Reply, _, Answered) => Ok(None),
+        (Action::Reply, Party::Sender, Sent | Read) => Err(Refusal::InvalidTransition),
+        (Action::Reply, _, Closed | Cancelled) => Err(Refusal::InvalidTransition),
+
+        (Action::Close, _, Answered) => Ok(Some(Closed)),
+        (Action::Close, _, Sent | Read | Closed | Cancelled) => Err(Refusal::InvalidTransition),
+
+        (Action::Cancel, Party::Recipient, _) => Err(Refusal::WrongParty),
+        (Action::Cancel, Party::Sender, Sent) => Ok(Some(Cancelled)),
+        (Action::Cancel, Party::Sender, Read | Answered | Closed | Cancelled) => {
+            Err(Refusal::InvalidTransition)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+    use Party::*;
+
+    #[test]
+    fn the_happy_path_goes_sent_read_answered_closed() {
+        assert_eq!(apply(Status::Sent, Read, Recipient), Ok(Some(Status::Read)));
+        assert_eq!(
+            apply(Status::Read, Reply, Recipient),
+            Ok(Some(Status::Answered))
+        );
+        assert_eq!(
+            apply(Status::Answered, Close, Sender),
+            Ok(Some(Status::Closed))
+        );
+    }
+
+    #[test]
+    fn a_reply_to_an_unread_message_answers_it() {
+        assert_eq!(
+            apply(Status::Sent, Reply, Recipient),
+            Ok(Some(Status::Answered))
+        );
+    }
+
+    #[test]
+    fn reading_again_is_idempotent_but_not_a_cancelled_message() {
+        for s in [Status::Read, Status::Answered, Status::Closed] {
+            assert_eq!(apply(s, Read, Recipient), Ok(None));
+        }
+        assert_eq!(
+            apply(Status::Cancelled, Read, Recipient),
+            Err(Refusal::InvalidTransition)
+        );
+    }
+
+    #[test]
+    fn only_the_recipient_acknowledges() {
+        assert_eq!(apply(Status::Sent, Read, Sender), Err(Refusal::WrongParty));
+    }
+
+    #[test]
+    fn the_sender_may_reply_only_once_the_message_is_answered() {
+        assert_eq!(
+            apply(Status::Sent, Reply, Sender),
+            Err(Refusal::InvalidTransition)
+        );
+        assert_eq!(
+            apply(Status::Read, Reply, Sender),
+            Err(Refusal::InvalidTransition)
+        );
+        assert_eq!(apply(Status::Answered, Reply, Sender), Ok(None));
+        assert_eq!(apply(Status::Answered, Reply, Recipient), Ok(None));
+    }
+
+    #[test]
+    fn nobody_replies_to_a_closed_or_cancelled_message() {
+        for p in [Sender, Recipient] {
+            assert_eq!(
+                apply(Status::Closed, Reply, p),
+                Err(Refusal::InvalidTransition)
+            );
+            assert_eq!(
+                apply(Status::Cancelled, Reply, p),
+                Err(Refusal::InvalidTransition)
+            );
+        }
+    }
+
+    #[test]
+    fn either_party_closes_but_only_once_answered() {
+        for p in [Sender, Recipient] {
+            assert_eq!(apply(Status::Answered, Close, p), Ok(Some(Status::Closed)));
+            for s in [
+                Status::Sent,
+                Status::Read,
+                Status::Closed,
+                Status::Cancelled,
+            ] {
+                assert_eq!(
+                    apply(s, Close, p),
+                    Err(Refusal::InvalidTransition),
+                    "{s} by {p:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_sender_cancels_and_only_while_unread() {
+        assert_eq!(
+            apply(Status::Sent, Cancel, Sender),
+            Ok(Some(Status::Cancelled))
+        );
+        assert_eq!(
+            apply(Status::Sent, Cancel, Recipient),
+            Err(Refusal::WrongParty)
+        );
+        for s in [
+            Status::Read,
+            Status::Answered,
+            Status::Closed,
+            Status::Cancelled,
+        ] {
+            assert_eq!(
+                apply(s, Cancel, Sender),
+                Err(Refusal::InvalidTransition),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn status_codes_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Status::parse("deleted"), None);
+    }
+}

@@ -1,0 +1,328 @@
+//! Plausibility of `uppfoljning` measurements ("Uppföljning av t ex blodtryck, vikt,
+//! blodsocker") reported by the kommun.
+//!
+//! The ranges reject values that are *impossible* for a living patient or a home device
+//! (typos such as 1200 for 120, a weight in grams, a temperature in Fahrenheit), never values
+//! that are merely alarming: a systolic 250 or a saturation of 75 % must get through, because
+//! that is exactly what the region needs to see. Bounds are inclusive.
+//!
+//! | measurement | range | why |
+//! |---|---|---|
+//! | blodtryck systolic | 50–300 mmHg | home cuffs read to ~300; below 50 no cuff reading is possible |
+//! | blodtryck diastolic | 20–200 mmHg | and systolic must be above diastolic |
+//! | puls (also with blodtryck) | 20–250 /min | covers extreme bradycardia to SVT |
+//! | vikt | 0.5–400 kg | from a premature infant to the heaviest patients |
+//! | blodsocker | 0.5–50 mmol/L | meters read ~0.6–33 ("HI"); 50 leaves room for lab values |
+//! | saturation | 50–100 % | pulse oximeters are not reliable below ~50 %; above 100 is impossible |
+//! | temperatur | 30.0–44.0 °C | covers deep hypothermia to extreme fever; 98.6 (°F) is refused |
+//!
+//! `measured_at` may be at most [`MAX_CLOCK_SKEW`] (5 minutes) ahead of `now`, for devices
+//! and servers whose clocks differ, and at most [`MAX_AGE`] (366 days) old: a follow-up
+//! reports recent values, a year covers the longest follow-up (a yearly check, with a leap
+//! day), and anything older is almost certainly a wrong year.
+//!
+//! Each check returns every problem at once; the caller passes the JSON path of the
+//! measurement object (e.g. `details.measurements[2]`) and problems are reported on its
+//! fields `systolic`, `diastolic`, `pulse`, `value` and `measured_at`.
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+/// How far ahead of `now` a measurement time may be.
+pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+/// How long ago a measurement may have been taken.
+pub const MAX_AGE: Duration = Duration::days(366);
+
+/// A plausible range, inclusive at both ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlausibleRange {
+    /// Lowest plausible value.
+    pub min: f64,
+    /// Highest plausible value.
+    pub max: f64,
+    /// The unit, as shown to the nurse.
+    pub unit: &'static str,
+}
+
+/// Systolic blood pressure.
+pub const SYSTOLIC: PlausibleRange = PlausibleRange {
+    min: 50.0,
+    max: 300.0,
+    unit: "mmHg",
+};
+/// Diastolic blood pressure.
+pub const DIASTOLIC: PlausibleRange = PlausibleRange {
+    min: 20.0,
+    max: 200.0,
+    unit: "mmHg",
+};
+/// Pulse.
+pub const PULSE: PlausibleRange = PlausibleRange {
+    min: 20.0,
+    max: 250.0,
+    unit: "slag/min",
+};
+/// Body weight.
+pub const WEIGHT: PlausibleRange = PlausibleRange {
+    min: 0.5,
+    max: 400.0,
+    unit: "kg",
+};
+/// Blood glucose.
+pub const GLUCOSE: PlausibleRange = PlausibleRange {
+    min: 0.5,
+    max: 50.0,
+    unit: "mmol/L",
+};
+/// Oxygen saturation.
+pub const SATURATION: PlausibleRange = PlausibleRange {
+    min: 50.0,
+    max: 100.0,
+    unit: "%",
+};
+/// Body temperature.
+pub const TEMPERATURE: PlausibleRange = PlausibleRange {
+    min: 30.0,
+    max: 44.0,
+    unit: "°C",
+};
+
+/// One implausible value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// JSON path of the offending field.
+    pub field: String,
+    /// Stable code: `VALUE_NOT_FINITE`, `VALUE_OUT_OF_RANGE`, `SYSTOLIC_NOT_ABOVE_DIASTOLIC`,
+    /// `MEASURED_AT_IN_FUTURE`, `MEASURED_AT_TOO_OLD`.
+    pub code: &'static str,
+    /// Swedish explanation.
+    pub message: String,
+}
+
+/// Blood pressure with optional pulse.
+pub fn check_blodtryck(
+    base: &str,
+    systolic: f64,
+    diastolic: f64,
+    pulse: Option<f64>,
+) -> Vec<FieldError> {
+    let mut errors = check_range(
+        &path(base, "systolic"),
+        "Systoliskt tryck",
+        systolic,
+        &SYSTOLIC,
+    );
+    errors.extend(check_range(
+        &path(base, "diastolic"),
+        "Diastoliskt tryck",
+        diastolic,
+        &DIASTOLIC,
+    ));
+    if systolic.is_finite() && diastolic.is_finite() && systolic <= diastolic {
+        errors.push(FieldError {
+            field: path(base, "systolic"),
+            code: "SYSTOLIC_NOT_ABOVE_DIASTOLIC",
+            message: format!(
+                "Systoliskt tryck ({systolic}) måste vara högre än diastoliskt ({diastolic}). \
+                 Kontrollera att värdena inte har bytt plats."
+            ),
+        });
+    }
+    if let Some(pulse) = pulse {
+        errors.extend(check_range(&path(base, "pulse"), "Puls", pulse, &PULSE));
+    }
+    errors
+}
+
+/// Body weight in kilograms.
+pub fn check_vikt(base: &str, kg: f64) -> Vec<FieldError> {
+    check_range(&path(base, "value"), "Vikt", kg, &WEIGHT)
+}
+
+/// Blood glucose in mmol/L.
+pub fn check_blodsocker(base: &str, mmol_per_l: f64) -> Vec<FieldError> {
+    check_range(&path(base, "value"), "Blodsocker", mmol_per_l, &GLUCOSE)
+}
+
+/// Pulse in beats per minute.
+pub fn check_puls(base: &str, bpm: f64) -> Vec<FieldError> {
+    check_range(&path(base, "value"), "Puls", bpm, &PULSE)
+}
+
+/// Oxygen saturation in percent.
+pub fn check_saturation(base: &str, percent: f64) -> Vec<FieldError> {
+    check_range(&path(base, "value"), "Saturation", percent, &SATURATION)
+}
+
+/// Body temperature in degrees Celsius.
+pub fn check_temperatur(base: &str, celsius: f64) -> Vec<FieldError> {
+    check_range(&path(base, "value"), "Temperatur", celsius, &TEMPERATURE)
+}
+
+/// When the measurement was taken, against the current time `now`.
+pub fn check_measured_at(
+    base: &str,
+    measured_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Vec<FieldError> {
+    let field = path(base, "measured_at");
+    // `checked_` arithmetic: near the end of the calendar there is simply no limit to pass.
+    let in_future = now
+        .checked_add(MAX_CLOCK_SKEW)
+        .is_some_and(|latest| measured_at > latest);
+    let too_old = now
+        .checked_sub(MAX_AGE)
+        .is_some_and(|earliest| measured_at < earliest);
+    if in_future {
+        vec![FieldError {
+            field,
+            code: "MEASURED_AT_IN_FUTURE",
+            message: "Mättiden ligger i framtiden. Kontrollera datum och klockslag.".to_string(),
+        }]
+    } else if too_old {
+        vec![FieldError {
+            field,
+            code: "MEASURED_AT_TOO_OLD",
+            message: "Mättiden är mer än ett år gammal. Kontrollera årtalet; äldre värden \
+                      rapporteras inte som uppföljning."
+                .to_string(),
+        }]
+    } else {
+        Vec::new()
+    }
+}
+
+fn path(base: &str, field: &str) -> String {
+    if base.is_empty() {
+        field.to_string()
+    } else {
+        format!("{base}.{field}")
+    }
+}
+
+fn check_range(field: &str, what: &str, value: f64, range: &PlausibleRange) -> Vec<FieldError> {
+    if !value.is_finite() {
+        return vec![FieldError {
+            field: field.to_string(),
+            code: "VALUE_NOT_FINITE",
+            message: format!("{what} måste vara ett tal."),
+        }];
+    }
+    if value < range.min || value > range.max {
+        return vec![FieldError {
+            field: field.to_string(),
+            code: "VALUE_OUT_OF_RANGE",
+            message: format!(
+                "{what} {value} {unit} är inte ett möjligt mätvärde (rimligt: {min}–{max} {unit}). \
+                 Kontrollera värdet och enheten.",
+                unit = range.unit,
+                min = range.min,
+                max = range.max,
+            ),
+        }];
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn codes(errors: &[FieldError]) -> Vec<(&str, &'static str)> {
+        errors.iter().map(|e| (e.field.as_str(), e.code)).collect()
+    }
+
+    /// Asserts `min` and `max` pass and a step beyond either end fails.
+    fn assert_bounds(check: impl Fn(f64) -> Vec<FieldError>, range: &PlausibleRange, step: f64) {
+        assert!(check(range.min).is_empty(), "min {}", range.min);
+        assert!(check(range.max).is_empty(), "max {}", range.max);
+        assert_eq!(check(range.min - step).len(), 1, "below {}", range.min);
+        assert_eq!(check(range.max + step).len(), 1, "above {}", range.max);
+    }
+
+    #[test]
+    fn an_alarming_but_possible_blood_pressure_passes() {
+        assert!(check_blodtryck("m", 250.0, 140.0, Some(130.0)).is_empty());
+    }
+
+    #[test]
+    fn blood_pressure_bounds_are_inclusive() {
+        assert_bounds(|v| check_blodtryck("m", v, 40.0, None), &SYSTOLIC, 1.0);
+        assert_bounds(|v| check_blodtryck("m", 300.0, v, None), &DIASTOLIC, 1.0);
+        assert_bounds(|v| check_blodtryck("m", 120.0, 80.0, Some(v)), &PULSE, 1.0);
+    }
+
+    #[test]
+    fn systolic_must_be_above_diastolic() {
+        let equal = check_blodtryck("m", 90.0, 90.0, None);
+        assert_eq!(
+            codes(&equal),
+            [("m.systolic", "SYSTOLIC_NOT_ABOVE_DIASTOLIC")]
+        );
+        assert!(check_blodtryck("m", 91.0, 90.0, None).is_empty());
+    }
+
+    #[test]
+    fn every_blood_pressure_problem_is_reported_at_once() {
+        let errors = check_blodtryck("details.measurements[0]", 1200.0, 800.0, Some(700.0));
+        assert_eq!(
+            codes(&errors),
+            [
+                ("details.measurements[0].systolic", "VALUE_OUT_OF_RANGE"),
+                ("details.measurements[0].diastolic", "VALUE_OUT_OF_RANGE"),
+                ("details.measurements[0].pulse", "VALUE_OUT_OF_RANGE"),
+            ]
+        );
+    }
+
+    #[test]
+    fn single_value_bounds_are_inclusive() {
+        assert_bounds(|v| check_vikt("m", v), &WEIGHT, 0.1);
+        assert_bounds(|v| check_blodsocker("m", v), &GLUCOSE, 0.1);
+        assert_bounds(|v| check_puls("m", v), &PULSE, 1.0);
+        assert_bounds(|v| check_saturation("m", v), &SATURATION, 1.0);
+        assert_bounds(|v| check_temperatur("m", v), &TEMPERATURE, 0.1);
+    }
+
+    #[test]
+    fn a_temperature_in_fahrenheit_is_refused_with_a_swedish_hint() {
+        let errors = check_temperatur("m", 98.6);
+        assert_eq!(codes(&errors), [("m.value", "VALUE_OUT_OF_RANGE")]);
+        assert!(errors[0].message.contains("Kontrollera värdet och enheten"));
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_number_is_refused() {
+        assert_eq!(
+            codes(&check_vikt("", f64::NAN)),
+            [("value", "VALUE_NOT_FINITE")]
+        );
+        assert_eq!(
+            codes(&check_puls("", f64::INFINITY)),
+            [("value", "VALUE_NOT_FINITE")]
+        );
+    }
+
+    #[test]
+    fn a_measurement_up_to_five_minutes_ahead_is_accepted_as_clock_skew() {
+        let now = datetime!(2026-11-23 10:00 +1);
+        assert!(check_measured_at("m", now + Duration::minutes(5), now).is_empty());
+        let ahead = check_measured_at("m", now + Duration::minutes(5) + Duration::SECOND, now);
+        assert_eq!(codes(&ahead), [("m.measured_at", "MEASURED_AT_IN_FUTURE")]);
+    }
+
+    #[test]
+    fn a_measurement_up_to_366_days_old_is_accepted() {
+        let now = datetime!(2026-11-23 10:00 +1);
+        assert!(check_measured_at("m", now - Duration::days(366), now).is_empty());
+        let old = check_measured_at("m", now - Duration::days(366) - Duration::SECOND, now);
+        assert_eq!(codes(&old), [("m.measured_at", "MEASURED_AT_TOO_OLD")]);
+    }
+
+    #[test]
+    fn measurement_times_compare_as_instants_across_offsets() {
+        let now = datetime!(2026-11-23 10:00 +1);
+        assert!(check_measured_at("m", datetime!(2026-11-23 09:04 UTC), now).is_empty());
+    }
+}

@@ -1,0 +1,329 @@
+//! Enrollment (inskrivning) in municipal home health care: licensed staff of a `kommun` unit
+//! enroll a patient in their municipality and end the enrollment; anyone may read the history.
+//!
+//! A patient has at most one open enrollment and no two enrollments overlap in time (both are
+//! also database constraints). Dates are calendar dates in Sweden; `end_date` is inclusive.
+
+use actix_web::{get, http::header, post, web, HttpResponse};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, OffsetDateTime};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::{Caller, Role};
+use crate::db;
+use crate::domain::municipality;
+use crate::error::{on_constraint, AppError, AppResult};
+use crate::extract::ApiJson;
+use crate::models::enrollment::{self, EnrollmentRow, NewEnrollment};
+use crate::models::unit::{self, UnitRow};
+use crate::routes::access;
+use crate::routes::patients::today;
+use crate::schema::patients;
+use crate::state::AppState;
+
+/// How far ahead a start or end may be planned.
+pub const MAX_DAYS_AHEAD: i64 = 30;
+
+/// The unit that registered an enrollment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrollingUnit {
+    /// Unit id.
+    pub id: Uuid,
+    /// HSA-id.
+    pub hsa_id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// An enrollment in a municipality's home health care.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Enrollment {
+    /// Id.
+    pub id: Uuid,
+    /// The patient.
+    pub patient_id: Uuid,
+    /// Municipality code.
+    #[schema(example = "1380")]
+    pub municipality_code: String,
+    /// Municipality name.
+    #[schema(example = "Halmstad")]
+    pub municipality_name: String,
+    /// The kommun unit that enrolled the patient.
+    pub unit: EnrollingUnit,
+    /// First day enrolled.
+    #[schema(value_type = String, format = Date, example = "2026-11-02")]
+    pub start_date: String,
+    /// Last day enrolled (inclusive); null while open.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_date: Option<String>,
+    /// Whether the enrollment is in force today.
+    pub in_force_today: bool,
+    /// HSA-id of who enrolled the patient.
+    pub started_by: String,
+    /// HSA-id of who ended the enrollment.
+    pub ended_by: Option<String>,
+    /// Registered.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When the end was registered.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub ended_at: Option<OffsetDateTime>,
+}
+
+fn view(row: EnrollmentRow, unit: &UnitRow) -> Enrollment {
+    let today = today();
+    Enrollment {
+        in_force_today: row.start_date <= today && row.end_date.is_none_or(|e| e >= today),
+        id: row.id,
+        patient_id: row.patient_id,
+        municipality_name: municipality::name(&row.municipality_code)
+            .unwrap_or("")
+            .into(),
+        municipality_code: row.municipality_code,
+        unit: EnrollingUnit {
+            id: unit.id,
+            hsa_id: unit.hsa_id.clone(),
+            name: unit.name.clone(),
+        },
+        start_date: row.start_date.to_string(),
+        end_date: row.end_date.map(|d| d.to_string()),
+        started_by: row.started_by,
+        ended_by: row.ended_by,
+        created_at: row.created_at,
+        ended_at: row.ended_at,
+    }
+}
+
+/// The API view of a stored enrollment (loads its unit).
+pub fn load_view(conn: &mut PgConnection, row: EnrollmentRow) -> AppResult<Enrollment> {
+    let unit = unit::find(conn, row.unit_id)?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("enrollment without unit")))?;
+    Ok(view(row, &unit))
+}
+
+/// Start of an enrollment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartEnrollment {
+    /// First day enrolled, `YYYY-MM-DD` (at most 30 days ahead).
+    #[schema(value_type = String, format = Date, example = "2026-11-02")]
+    pub start_date: String,
+}
+
+/// End of an enrollment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndEnrollment {
+    /// Last day enrolled (inclusive), `YYYY-MM-DD`; not before the start, at most 30 days ahead.
+    #[schema(value_type = String, format = Date, example = "2026-12-01")]
+    pub end_date: String,
+}
+
+fn parse_date(value: &str, field: &str) -> AppResult<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = Date::parse(value, &format)
+        .map_err(|_| AppError::invalid("DATE_FORMAT", field, "Give the date as YYYY-MM-DD."))?;
+    if date.year() < 1900 {
+        return Err(AppError::invalid(
+            "DATE_RANGE",
+            field,
+            "The date is too far in the past.",
+        ));
+    }
+    if date > today() + Duration::days(MAX_DAYS_AHEAD) {
+        return Err(AppError::invalid(
+            "DATE_TOO_FAR_AHEAD",
+            field,
+            format!("The date may be at most {MAX_DAYS_AHEAD} days ahead."),
+        ));
+    }
+    Ok(date)
+}
+
+/// The caller's kommun unit, or 403: only licensed staff of a kommun unit enroll and end.
+fn kommun_unit(conn: &mut PgConnection, caller: &Caller) -> AppResult<UnitRow> {
+    let unit = access::acting_unit(conn, caller)?;
+    if unit.kind != "kommun" {
+        return Err(AppError::Forbidden {
+            code: "KOMMUN_UNIT_REQUIRED",
+            detail: "Only staff of a municipal home health care unit enroll patients or end enrollments.".into(),
+        });
+    }
+    access::require_licensed(caller)?;
+    Ok(unit)
+}
+
+/// Locks the patient row so enrollment changes of one patient are serialised.
+fn lock_patient(conn: &mut PgConnection, patient_id: Uuid) -> AppResult<()> {
+    patients::table
+        .find(patient_id)
+        .select(patients::id)
+        .for_update()
+        .first::<Uuid>(conn)
+        .optional()?
+        .map(|_| ())
+        .ok_or_else(|| AppError::not_found("patient"))
+}
+
+fn overlap() -> AppError {
+    AppError::Conflict {
+        code: "ENROLLMENT_OVERLAP",
+        detail: "The patient was enrolled during part of that period; an enrollment must start after the previous one ended.".into(),
+    }
+}
+
+fn already_enrolled() -> AppError {
+    AppError::Conflict {
+        code: "ALREADY_ENROLLED",
+        detail: "The patient already has an open enrollment; end it first.".into(),
+    }
+}
+
+/// Enroll a patient.
+///
+/// Licensed staff of a `kommun` unit enroll the patient in that unit's municipality from
+/// `start_date`. 409 `ALREADY_ENROLLED` (naming the municipality) when an enrollment is open,
+/// 409 `ENROLLMENT_OVERLAP` when the period overlaps an ended one; 403 for region staff
+/// (`KOMMUN_UNIT_REQUIRED`) and unlicensed staff (`LICENCE_REQUIRED`).
+#[utoipa::path(tag = "patients", params(("id" = Uuid, Path, description = "Patient id")), request_body = StartEnrollment, responses(
+    (status = 201, description = "Enrolled.", body = Enrollment, headers(("Location" = String, description = "URL of the patient's enrollments"))),
+    (status = 404, description = "No patient with that id."),
+    (status = 409, description = "`ALREADY_ENROLLED` or `ENROLLMENT_OVERLAP`."),
+))]
+#[post("/patients/{id}/enrollments")]
+pub async fn create_enrollment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: ApiJson<StartEnrollment>,
+) -> AppResult<HttpResponse> {
+    access::require_role(&caller, Role::Personal)?;
+    let patient_id = id.into_inner();
+    let start_date = parse_date(&body.0.start_date, "start_date")?;
+    let created = db::transaction(&state.pool, move |conn| {
+        let unit = kommun_unit(conn, &caller)?;
+        lock_patient(conn, patient_id)?;
+        if let Some(open) = enrollment::open_for_patient(conn, patient_id)? {
+            let name = municipality::name(&open.municipality_code).unwrap_or("okänd kommun");
+            return Err(AppError::Conflict {
+                code: "ALREADY_ENROLLED",
+                detail: format!(
+                    "The patient is already enrolled in {name} ({}) since {}; that enrollment must be ended first.",
+                    open.municipality_code, open.start_date
+                ),
+            });
+        }
+        let new = NewEnrollment {
+            id: Uuid::now_v7(),
+            patient_id,
+            unit_id: unit.id,
+            municipality_code: unit.municipality_code.clone().unwrap_or_default(),
+            start_date,
+            started_by: caller.hsa_id.clone(),
+        };
+        let row = enrollment::insert(conn, &new).map_err(on_constraint(&[
+            ("enrollments_one_open", already_enrolled),
+            ("enrollments_no_overlap", overlap),
+        ]))?;
+        Ok(view(row, &unit))
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/patients/{patient_id}/enrollments"),
+        ))
+        .json(created))
+}
+
+/// End an enrollment.
+///
+/// Staff of the enrolling municipality end the enrollment on `end_date` (inclusive, not before
+/// the start). 403 `OTHER_MUNICIPALITY` for another municipality's staff; 409 `ALREADY_ENDED`.
+#[utoipa::path(tag = "patients", params(
+    ("id" = Uuid, Path, description = "Patient id"),
+    ("eid" = Uuid, Path, description = "Enrollment id"),
+), request_body = EndEnrollment, responses(
+    (status = 200, description = "Ended.", body = Enrollment),
+    (status = 404, description = "No such patient or enrollment."),
+    (status = 409, description = "`ALREADY_ENDED`, or `ENROLLMENT_OVERLAP` with a later enrollment."),
+))]
+#[post("/patients/{id}/enrollments/{eid}/end")]
+pub async fn end_enrollment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ApiJson<EndEnrollment>,
+) -> AppResult<web::Json<Enrollment>> {
+    access::require_role(&caller, Role::Personal)?;
+    let (patient_id, enrollment_id) = path.into_inner();
+    let end_date = parse_date(&body.0.end_date, "end_date")?;
+    let ended = db::transaction(&state.pool, move |conn| {
+        let unit = kommun_unit(conn, &caller)?;
+        lock_patient(conn, patient_id)?;
+        let row = enrollment::find_for_update(conn, patient_id, enrollment_id)?
+            .ok_or_else(|| AppError::not_found("enrollment"))?;
+        if unit.municipality_code.as_deref() != Some(row.municipality_code.as_str()) {
+            return Err(AppError::Forbidden {
+                code: "OTHER_MUNICIPALITY",
+                detail: "Only staff of the municipality the patient is enrolled in may end the enrollment.".into(),
+            });
+        }
+        if row.end_date.is_some() {
+            return Err(AppError::Conflict {
+                code: "ALREADY_ENDED",
+                detail: "The enrollment has already ended.".into(),
+            });
+        }
+        if end_date < row.start_date {
+            return Err(AppError::invalid(
+                "END_BEFORE_START",
+                "end_date",
+                format!("The end date must not be before the start date {}.", row.start_date),
+            ));
+        }
+        let row = enrollment::end(conn, row.id, end_date, &caller.hsa_id)
+            .map_err(on_constraint(&[("enrollments_no_overlap", overlap)]))?;
+        load_view(conn, row)
+    })
+    .await?;
+    Ok(web::Json(ended))
+}
+
+/// List a patient's enrollments.
+///
+/// The patient's enrollment history, newest first.
+#[utoipa::path(tag = "patients", params(("id" = Uuid, Path, description = "Patient id")), responses(
+    (status = 200, description = "Enrollments, newest first.", body = [Enrollment]),
+    (status = 404, description = "No patient with that id."),
+))]
+#[get("/patients/{id}/enrollments")]
+pub async fn list_enrollments(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<Vec<Enrollment>>> {
+    access::require_role(&caller, Role::Personal)?;
+    let patient_id = id.into_inner();
+    let list = db::run(&state.pool, move |conn| {
+        access::acting_unit(conn, &caller)?;
+        crate::models::patient::find(conn, patient_id)?
+            .ok_or_else(|| AppError::not_found("patient"))?;
+        enrollment::history(conn, patient_id)?
+            .into_iter()
+            .map(|row| load_view(conn, row))
+            .collect::<AppResult<Vec<_>>>()
+    })
+    .await?;
+    Ok(web::Json(list))
+}
+
+/// Registers the enrollment routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_enrollment)
+        .service(end_enrollment)
+        .service(list_enrollments);
+}

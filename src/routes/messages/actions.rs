@@ -1,0 +1,434 @@
+//! The lifecycle actions: acknowledge (read), reply, close, cancel. Each runs in one
+//! transaction on the message row locked `FOR UPDATE`, so read, reply and cancel racing on the
+//! same message are decided one after the other and none is lost.
+
+use actix_web::{http::header, post, web, HttpResponse};
+use diesel::PgConnection;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::{Caller, Role};
+use crate::db;
+use crate::domain::attachments::find_embedded_document;
+use crate::domain::lifecycle::{apply, Action, Party, Refusal, Status};
+use crate::domain::rules::RuleCode;
+use crate::domain::urgency::find_urgency;
+use crate::error::{AppError, AppResult, Violation};
+use crate::extract::ApiJson;
+use crate::models::message::{self, MessageRow, NewStatusChange, ReplyRow};
+use crate::models::unit::UnitRow;
+use crate::routes::access;
+use crate::routes::messages::bodies::check_text;
+use crate::routes::messages::view::{self, Message};
+use crate::state::AppState;
+
+/// How a reply concludes the request.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Done (e.g. the prescription was renewed).
+    Utfort,
+    /// Not done; the reply says why.
+    EjUtfort,
+    /// The sender needs to call.
+    KontaktBehovs,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Utfort => "utfort",
+            Self::EjUtfort => "ej_utfort",
+            Self::KontaktBehovs => "kontakt_behovs",
+        }
+    }
+}
+
+/// A reply.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReply {
+    /// Text, 1–4000 characters; nothing urgent, no attachments.
+    #[schema(min_length = 1, max_length = 4000)]
+    pub body: String,
+    /// How the request ended, when it did.
+    pub outcome: Option<Outcome>,
+}
+
+/// Why the sender cancels.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    /// Sent about the wrong patient.
+    WrongPatient,
+    /// Sent to the wrong unit.
+    WrongRecipient,
+    /// Another reason (say which in `comment`).
+    Other,
+}
+
+impl CancelReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::WrongPatient => "wrong_patient",
+            Self::WrongRecipient => "wrong_recipient",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// A cancellation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelMessage {
+    /// Why.
+    pub reason: CancelReason,
+    /// Free comment, up to 500 characters; required when `reason` is `other`.
+    #[schema(max_length = 500)]
+    pub comment: Option<String>,
+}
+
+/// The message, locked, if the caller's unit is a party to it — else the same 404 as for an
+/// id that does not exist.
+fn locked_for(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<(MessageRow, UnitRow, Party)> {
+    let unit = access::acting_unit(conn, caller)?;
+    let row = message::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("message"))?;
+    let party = if row.recipient_unit_id == unit.id {
+        Party::Recipient
+    } else if row.sender_unit_id == unit.id {
+        Party::Sender
+    } else {
+        return Err(AppError::not_found("message"));
+    };
+    Ok((row, unit, party))
+}
+
+/// Decides the action; maps a refusal to 403/409.
+fn decide(row: &MessageRow, action: Action, party: Party) -> AppResult<(Status, Option<Status>)> {
+    let status = Status::parse(&row.status)
+        .ok_or_else(|| anyhow::anyhow!("unknown status {}", row.status))?;
+    match apply(status, action, party) {
+        Ok(next) => Ok((status, next)),
+        Err(Refusal::WrongParty) => Err(AppError::Forbidden {
+            code: if matches!(action, Action::Cancel) {
+                "SENDER_ONLY"
+            } else {
+                "RECIPIENT_ONLY"
+            },
+            detail: match action {
+                Action::Cancel => "Only the sending unit may cancel a message.".into(),
+                _ => "Only the receiving unit may acknowledge a message.".into(),
+            },
+        }),
+        Err(Refusal::InvalidTransition) => Err(AppError::Conflict {
+            code: "INVALID_TRANSITION",
+            detail: format!(
+                "A message that is `{status}` cannot be {}.",
+                match (action, party) {
+                    (Action::Read, _) => "acknowledged",
+                    (Action::Reply, Party::Sender) =>
+                        "replied to by the sender before the recipient has answered",
+                    (Action::Reply, Party::Recipient) => "replied to",
+                    (Action::Close, _) => "closed (only an answered message can be closed)",
+                    (Action::Cancel, _) => "cancelled (only an unread message can be cancelled)",
+                }
+            ),
+        }),
+    }
+}
+
+/// Who changes a message: the caller acting for a unit.
+struct Actor<'a> {
+    caller: &'a Caller,
+    unit: &'a UnitRow,
+}
+
+/// Saves the new status of `row` and records the change in its history.
+fn record(
+    conn: &mut PgConnection,
+    row: &MessageRow,
+    change: (Status, Status),
+    by: &Actor<'_>,
+    at: OffsetDateTime,
+    note: Option<&str>,
+) -> AppResult<()> {
+    message::save_status(
+        conn,
+        row,
+        &NewStatusChange {
+            message_id: row.id,
+            from_status: Some(change.0.as_str()),
+            to_status: change.1.as_str(),
+            at,
+            actor_hsa_id: &by.caller.hsa_id,
+            actor_unit_id: by.unit.id,
+            note,
+        },
+    )?;
+    Ok(())
+}
+
+/// Acknowledge a message.
+///
+/// The receiving unit acknowledges reading the message: `sent` → `read`. Idempotent: reading a
+/// message that is already read, answered or closed changes nothing. 409 `INVALID_TRANSITION`
+/// for a cancelled message; 403 `RECIPIENT_ONLY` for the sender.
+#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), responses(
+    (status = 200, description = "The message.", body = Message),
+    (status = 404, description = "No such message, or not one of the caller's unit."),
+    (status = 409, description = "`INVALID_TRANSITION`: the message is cancelled."),
+))]
+#[post("/messages/{id}/read")]
+pub async fn read_message(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<Message>> {
+    access::require_role(&caller, Role::Personal)?;
+    let id = id.into_inner();
+    let msg = db::transaction(&state.pool, move |conn| {
+        let now = OffsetDateTime::now_utc();
+        let (mut row, unit, party) = locked_for(conn, &caller, id)?;
+        let (from, next) = decide(&row, Action::Read, party)?;
+        if let Some(to) = next {
+            row.status = to.as_str().into();
+            row.read_at = Some(now);
+            record(
+                conn,
+                &row,
+                (from, to),
+                &Actor {
+                    caller: &caller,
+                    unit: &unit,
+                },
+                now,
+                None,
+            )?;
+        }
+        view::build_one(conn, row, now)
+    })
+    .await?;
+    Ok(web::Json(msg))
+}
+
+/// Reply to a message.
+///
+/// Adds a reply to the thread. The receiving unit's first reply answers the message
+/// (`answered`); after that both parties may reply. Only licensed staff reply (422
+/// `EJ_LEGITIMERAD`), and a reply must not be urgent or carry attachments (`AKUT`, `BILAGA`).
+/// 409 `INVALID_TRANSITION` for closed or cancelled messages, or a sender replying before the
+/// answer.
+#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), request_body = NewReply, responses(
+    (status = 201, description = "The message with its thread.", body = Message, headers(("Location" = String, description = "URL of the message"))),
+    (status = 404, description = "No such message, or not one of the caller's unit."),
+    (status = 409, description = "`INVALID_TRANSITION`."),
+))]
+#[post("/messages/{id}/replies")]
+pub async fn reply_to_message(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewReply>,
+) -> AppResult<HttpResponse> {
+    access::require_role(&caller, Role::Personal)?;
+    let id = id.into_inner();
+    let reply = body.0;
+    let mut violations = Vec::new();
+    check_text(&mut violations, "body", &reply.body, 4000);
+    let hits = find_urgency(&reply.body);
+    if !hits.is_empty() {
+        let words: Vec<String> = hits.iter().map(|h| format!("\"{}\"", h.matched)).collect();
+        violations.push(Violation::new(
+            RuleCode::Akut.as_str(),
+            "body",
+            format!("Svaret innehåller {} och tyder på ett akut ärende. Akuta ärenden hanteras per telefon; ring avsändaren.", words.join(", ")),
+        ));
+    }
+    if let Some(kind) = find_embedded_document(&reply.body) {
+        violations.push(Violation::new(
+            RuleCode::Bilaga.as_str(),
+            "body",
+            format!("Svaret innehåller {}. Bifoga inga journalhandlingar eller dokument; skriv texten i svaret.", kind.description_sv()),
+        ));
+    }
+    if !caller.legitimerad {
+        violations.push(Violation::new(
+            RuleCode::EjLegitimerad.as_str(),
+            "sender",
+            "Bara legitimerad personal får svara. Be en legitimerad kollega svara.",
+        ));
+    }
+    let msg = db::transaction(&state.pool, move |conn| {
+        let now = OffsetDateTime::now_utc();
+        let (mut row, unit, party) = locked_for(conn, &caller, id)?;
+        if !violations.is_empty() {
+            let routine = violations
+                .iter()
+                .any(|v| RuleCode::ALL.iter().any(|c| c.as_str() == v.code));
+            return Err(if routine {
+                AppError::Unprocessable {
+                    code: "ROUTINE_VIOLATION",
+                    detail: "Svaret bryter mot rutinen för Samverkan; se `violations`.".into(),
+                    violations,
+                }
+            } else {
+                AppError::validation(violations)
+            });
+        }
+        let (from, next) = decide(&row, Action::Reply, party)?;
+        if let Some(to) = next {
+            row.status = to.as_str().into();
+            row.answered_at = Some(now);
+            row.read_at.get_or_insert(now);
+            record(
+                conn,
+                &row,
+                (from, to),
+                &Actor {
+                    caller: &caller,
+                    unit: &unit,
+                },
+                now,
+                None,
+            )?;
+        }
+        message::insert_reply(
+            conn,
+            &ReplyRow {
+                id: Uuid::now_v7(),
+                message_id: row.id,
+                author_unit_id: unit.id,
+                author_hsa_id: caller.hsa_id.clone(),
+                author_name: caller.name.clone(),
+                author_profession: caller.profession.clone(),
+                body: reply.body,
+                outcome: reply.outcome.map(|o| o.as_str().to_string()),
+                created_at: now,
+            },
+        )?;
+        view::build_one(conn, row, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/messages/{}", msg.id)))
+        .json(msg))
+}
+
+/// Close a message.
+///
+/// Either party closes an answered message. Licensed staff only (403 `LICENCE_REQUIRED`);
+/// 409 `INVALID_TRANSITION` unless the message is `answered`.
+#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), responses(
+    (status = 200, description = "The closed message.", body = Message),
+    (status = 404, description = "No such message, or not one of the caller's unit."),
+    (status = 409, description = "`INVALID_TRANSITION`."),
+))]
+#[post("/messages/{id}/close")]
+pub async fn close_message(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<Message>> {
+    access::require_role(&caller, Role::Personal)?;
+    let id = id.into_inner();
+    let msg = db::transaction(&state.pool, move |conn| {
+        let now = OffsetDateTime::now_utc();
+        let (mut row, unit, party) = locked_for(conn, &caller, id)?;
+        access::require_licensed(&caller)?;
+        let (from, next) = decide(&row, Action::Close, party)?;
+        if let Some(to) = next {
+            row.status = to.as_str().into();
+            row.closed_at = Some(now);
+            record(
+                conn,
+                &row,
+                (from, to),
+                &Actor {
+                    caller: &caller,
+                    unit: &unit,
+                },
+                now,
+                None,
+            )?;
+        }
+        view::build_one(conn, row, now)
+    })
+    .await?;
+    Ok(web::Json(msg))
+}
+
+/// Cancel a message.
+///
+/// The sending unit cancels a message the recipient has not yet read, giving a reason
+/// (`wrong_patient`, `wrong_recipient`, `other` with a comment). The message stays, marked.
+/// Licensed staff only; 403 `SENDER_ONLY` for the recipient; 409 `INVALID_TRANSITION` once read.
+#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), request_body = CancelMessage, responses(
+    (status = 200, description = "The cancelled message.", body = Message),
+    (status = 404, description = "No such message, or not one of the caller's unit."),
+    (status = 409, description = "`INVALID_TRANSITION`."),
+))]
+#[post("/messages/{id}/cancel")]
+pub async fn cancel_message(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: ApiJson<CancelMessage>,
+) -> AppResult<web::Json<Message>> {
+    access::require_role(&caller, Role::Personal)?;
+    let id = id.into_inner();
+    let cancel = body.0;
+    let comment = cancel
+        .comment
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    match (&comment, cancel.reason) {
+        (Some(c), _) if c.chars().count() > 500 => {
+            return Err(AppError::invalid(
+                "TOO_LONG",
+                "comment",
+                "Högst 500 tecken.",
+            ))
+        }
+        (None, CancelReason::Other) => {
+            return Err(AppError::invalid(
+                "COMMENT_REQUIRED",
+                "comment",
+                "Skriv varför meddelandet återkallas.",
+            ))
+        }
+        _ => {}
+    }
+    let msg = db::transaction(&state.pool, move |conn| {
+        let now = OffsetDateTime::now_utc();
+        let (mut row, unit, party) = locked_for(conn, &caller, id)?;
+        access::require_licensed(&caller)?;
+        let (from, next) = decide(&row, Action::Cancel, party)?;
+        if let Some(to) = next {
+            row.status = to.as_str().into();
+            row.cancelled_at = Some(now);
+            row.cancel_reason = Some(cancel.reason.as_str().into());
+            row.cancel_comment = comment;
+            let by = Actor {
+                caller: &caller,
+                unit: &unit,
+            };
+            record(
+                conn,
+                &row,
+                (from, to),
+                &by,
+                now,
+                Some(cancel.reason.as_str()),
+            )?;
+        }
+        view::build_one(conn, row, now)
+    })
+    .await?;
+    Ok(web::Json(msg))
+}

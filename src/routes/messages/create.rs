@@ -1,0 +1,394 @@
+//! Creating a message and checking a draft: the body is parsed per category, field-checked,
+//! then judged by the routine's rules with the facts looked up in one transaction (acting unit,
+//! recipient, patient, enrollment, narcotics reference). Every violation is reported at once.
+
+use actix_web::{http::header, post, web, HttpResponse};
+use diesel::PgConnection;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::{Caller, Role};
+use crate::db;
+use crate::domain::attachments::is_attachment_field_name;
+use crate::domain::narcotics::NarcoticsIndex;
+use crate::domain::reply_window::{to_stockholm, ReplyWindow};
+use crate::domain::routing::{routing_problem, UnitFacts, UnitKind};
+use crate::domain::rules::{self, Draft, ReceptFacts, ReceptKind as RuleReceptKind};
+use crate::error::{AppError, AppResult, Violation};
+use crate::extract::{from_value, ApiJson};
+use crate::models::message::{self, MessageRow, NewStatusChange};
+use crate::models::unit::{self, UnitRow};
+use crate::models::{enrollment, patient};
+use crate::routes::access;
+use crate::routes::messages::bodies::{
+    BokningDetails, Details, NewBokning, NewMessage, NewProvtagning, NewRecept, NewUppfoljning,
+    ProvtagningDetails, ReceptDetails, ReceptKind, UppfoljningDetails, MESSAGE_KEYS,
+};
+use crate::routes::messages::view::{self, Message};
+use crate::state::AppState;
+
+/// The answer of a draft check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftCheck {
+    /// True when the message would be accepted as it is.
+    pub valid: bool,
+    /// Every problem found (rule codes like `AKUT`, and field codes).
+    pub violations: Vec<Violation>,
+}
+
+/// Moves attachment-like and unknown keys out of `obj`, reporting each.
+fn scan_keys(
+    obj: &mut Map<String, Value>,
+    allowed: &[&str],
+    prefix: &str,
+    attachments: &mut Vec<String>,
+    out: &mut Vec<Violation>,
+) {
+    let unknown: Vec<String> = obj
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    for key in unknown {
+        obj.remove(&key);
+        let field = format!("{prefix}{key}");
+        if is_attachment_field_name(&key) {
+            attachments.push(field);
+        } else {
+            out.push(Violation::new(
+                "UNKNOWN_FIELD",
+                field,
+                "Okänt fält; ta bort det.",
+            ));
+        }
+    }
+}
+
+/// Finds attachment-like keys anywhere below `value` (e.g. inside a measurement).
+fn scan_nested_attachments(value: &mut Value, path: &str, attachments: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            let hits: Vec<String> = map
+                .keys()
+                .filter(|k| is_attachment_field_name(k))
+                .cloned()
+                .collect();
+            for key in hits {
+                map.remove(&key);
+                attachments.push(format!("{path}.{key}"));
+            }
+            for (k, v) in map.iter_mut() {
+                scan_nested_attachments(v, &format!("{path}.{k}"), attachments);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                scan_nested_attachments(v, &format!("{path}[{i}]"), attachments);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A parsed draft: the typed message (when it parsed), and what was found so far.
+struct Parsed<D> {
+    message: Option<NewMessage<D>>,
+    attachments: Vec<String>,
+    violations: Vec<Violation>,
+}
+
+fn parse<D: Details>(mut raw: Value, now: OffsetDateTime) -> Parsed<D> {
+    let mut attachments = Vec::new();
+    let mut violations = Vec::new();
+    let Some(obj) = raw.as_object_mut() else {
+        violations.push(Violation::new(
+            "INVALID_VALUE",
+            "(body)",
+            "Skicka ett JSON-objekt.",
+        ));
+        return Parsed {
+            message: None,
+            attachments,
+            violations,
+        };
+    };
+    scan_keys(obj, MESSAGE_KEYS, "", &mut attachments, &mut violations);
+    if let Some(Value::Object(details)) = obj.get_mut("details") {
+        scan_keys(
+            details,
+            D::KEYS,
+            "details.",
+            &mut attachments,
+            &mut violations,
+        );
+    }
+    if let Some(details) = obj.get_mut("details") {
+        scan_nested_attachments(details, "details", &mut attachments);
+    }
+    let message = match from_value::<NewMessage<D>>(raw) {
+        Ok(mut m) => {
+            let today = to_stockholm(now).date();
+            m.check(&mut violations, now, today);
+            Some(m)
+        }
+        Err(AppError::Unprocessable { violations: v, .. }) => {
+            violations.extend(v);
+            None
+        }
+        Err(_) => None,
+    };
+    Parsed {
+        message,
+        attachments,
+        violations,
+    }
+}
+
+fn facts(u: &UnitRow) -> UnitFacts {
+    let kind = match u.kind.as_str() {
+        "kommun" => UnitKind::Kommun,
+        "narsjukvard" => UnitKind::Narsjukvard,
+        "psykiatri" => UnitKind::Psykiatri,
+        _ => UnitKind::Specialist,
+    };
+    UnitFacts {
+        kind,
+        active: u.active,
+        participating: u.participating,
+    }
+}
+
+/// What the rules decided, with the looked-up parties.
+struct Judged {
+    violations: Vec<Violation>,
+    sender: UnitRow,
+}
+
+/// Applies the routine's rules to a parsed draft.
+fn judge<D: Details>(
+    conn: &mut PgConnection,
+    state: &AppState,
+    caller: &Caller,
+    parsed: &Parsed<D>,
+    now: OffsetDateTime,
+) -> AppResult<Judged> {
+    let sender = access::acting_unit(conn, caller)?;
+    let mut violations = parsed.violations.clone();
+    let Some(msg) = &parsed.message else {
+        return Ok(Judged { violations, sender });
+    };
+    let recipient = unit::find(conn, msg.recipient_unit_id)?;
+    let sender_facts = facts(&sender);
+    let recipient_facts = recipient.as_ref().map(facts);
+    let patient = patient::find(conn, msg.patient_id)?;
+    let routing_ok = routing_problem(&sender_facts, recipient_facts.as_ref()).is_none();
+    let enrolled = match (&patient, &recipient) {
+        // An unknown patient is reported as such, not also as not enrolled.
+        (None, _) => {
+            violations.push(Violation::new(
+                "PATIENT_NOT_FOUND",
+                "patient_id",
+                "Ingen patient med det id:t. Registrera patienten först.",
+            ));
+            true
+        }
+        (Some(p), Some(r)) if routing_ok => {
+            let kommun = if sender.kind == "kommun" { &sender } else { r };
+            let code = kommun.municipality_code.as_deref().unwrap_or_default();
+            enrollment::is_enrolled(conn, p.id, code, to_stockholm(now).date())?
+        }
+        _ => true,
+    };
+    let empty;
+    let narcotics = if msg.details.recept().is_some() {
+        state.narcotics.get(conn)?
+    } else {
+        empty = std::sync::Arc::new(NarcoticsIndex::new(Vec::new()));
+        empty
+    };
+    let texts = msg.texts();
+    let draft = Draft {
+        sender_licensed: caller.legitimerad,
+        sender_unit: sender_facts,
+        recipient_unit: recipient_facts,
+        patient_enrolled_in_kommun_party: enrolled,
+        texts: texts
+            .iter()
+            .map(|(f, t)| (f.as_str(), t.as_str()))
+            .collect(),
+        recept: msg.details.recept().map(|r: &ReceptDetails| ReceptFacts {
+            drug_name: &r.drug_name,
+            atc_code: r.atc_code.as_deref(),
+            npl_id: r.npl_id.as_deref(),
+            kind: match r.kind {
+                ReceptKind::Fornyelse => RuleReceptKind::Fornyelse,
+                ReceptKind::Nyforskrivning => RuleReceptKind::Nyforskrivning,
+            },
+        }),
+        attachment_fields: parsed.attachments.clone(),
+    };
+    for v in rules::evaluate(&draft, &narcotics) {
+        let field = if v.field == rules::FIELD_PATIENT {
+            "patient_id".to_string()
+        } else {
+            v.field
+        };
+        violations.push(Violation::new(v.code.as_str(), field, v.message));
+    }
+    Ok(Judged { violations, sender })
+}
+
+/// The 422 for a refused message: `ROUTINE_VIOLATION` when a rule of the routine is broken.
+fn refused(violations: Vec<Violation>) -> AppError {
+    let routine = violations
+        .iter()
+        .any(|v| rules::RuleCode::ALL.iter().any(|c| c.as_str() == v.code));
+    if routine {
+        AppError::Unprocessable {
+            code: "ROUTINE_VIOLATION",
+            detail: "Meddelandet bryter mot rutinen för Samverkan; se `violations` för vad som behöver ändras.".into(),
+            violations,
+        }
+    } else {
+        AppError::validation(violations)
+    }
+}
+
+async fn create<D: Details>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    raw: Value,
+) -> AppResult<HttpResponse> {
+    access::require_role(&caller, Role::Personal)?;
+    let now = OffsetDateTime::now_utc();
+    let parsed = parse::<D>(raw, now);
+    let st = state.clone();
+    let created = db::transaction(&state.pool, move |conn| {
+        let judged = judge(conn, &st, &caller, &parsed, now)?;
+        if !judged.violations.is_empty() {
+            return Err(refused(judged.violations));
+        }
+        let msg = parsed
+            .message
+            .ok_or_else(|| anyhow::anyhow!("accepted draft without message"))?;
+        let window = ReplyWindow::for_sent_at(now);
+        let row = MessageRow {
+            id: Uuid::now_v7(),
+            category: D::CATEGORY.into(),
+            status: "sent".into(),
+            patient_id: msg.patient_id,
+            sender_unit_id: judged.sender.id,
+            recipient_unit_id: msg.recipient_unit_id,
+            sender_hsa_id: caller.hsa_id.clone(),
+            sender_name: caller.name.clone(),
+            sender_profession: caller.profession.clone(),
+            subject: msg.subject,
+            body: msg.body,
+            details: serde_json::to_value(&msg.details).map_err(anyhow::Error::from)?,
+            sent_at: now,
+            read_at: None,
+            answered_at: None,
+            closed_at: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            cancel_comment: None,
+            reply_expected_from: window.reply_expected_from,
+            reply_due_by: window.reply_due_by,
+        };
+        message::insert(
+            conn,
+            &row,
+            &NewStatusChange {
+                message_id: row.id,
+                from_status: None,
+                to_status: "sent",
+                at: now,
+                actor_hsa_id: &caller.hsa_id,
+                actor_unit_id: judged.sender.id,
+                note: None,
+            },
+        )?;
+        let mut views = view::build(conn, vec![row], now)?;
+        views
+            .pop()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no view of the new message")))
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/messages/{}", created.id)))
+        .json(created))
+}
+
+async fn check<D: Details>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    raw: Value,
+) -> AppResult<web::Json<DraftCheck>> {
+    access::require_role(&caller, Role::Personal)?;
+    let now = OffsetDateTime::now_utc();
+    let parsed = parse::<D>(raw, now);
+    let st = state.clone();
+    let violations = db::run(&state.pool, move |conn| {
+        Ok(judge(conn, &st, &caller, &parsed, now)?.violations)
+    })
+    .await?;
+    Ok(web::Json(DraftCheck {
+        valid: violations.is_empty(),
+        violations,
+    }))
+}
+
+macro_rules! category_routes {
+    ($create:ident, $check:ident, $details:ty, $schema:ty, $path:literal, $check_path:literal,
+     $create_summary:literal, $create_description:literal, $check_summary:literal, $check_description:literal) => {
+        #[doc = $create_summary]
+        #[utoipa::path(tag = "messages", summary = $create_summary, description = $create_description, request_body = $schema, responses(
+            (status = 201, description = "Sent; `Location` names the message.", body = Message, headers(("Location" = String, description = "URL of the message"))),
+        ))]
+        #[post($path)]
+        pub async fn $create(state: web::Data<AppState>, caller: Caller, body: ApiJson<Value>) -> AppResult<HttpResponse> {
+            create::<$details>(state, caller, body.0).await
+        }
+
+        #[doc = $check_summary]
+        #[utoipa::path(tag = "messages", summary = $check_summary, description = $check_description, request_body = $schema, responses(
+            (status = 200, description = "The verdict; `valid` is false when `violations` is not empty.", body = DraftCheck),
+        ))]
+        #[post($check_path)]
+        pub async fn $check(state: web::Data<AppState>, caller: Caller, body: ApiJson<Value>) -> AppResult<web::Json<DraftCheck>> {
+            check::<$details>(state, caller, body.0).await
+        }
+    };
+}
+
+category_routes!(
+    create_recept, validate_recept, ReceptDetails, NewRecept, "/messages/recept", "/messages/recept/validate",
+    "Send a prescription renewal",
+    "Creates one receptförnyelse (renewal of an existing prescription) from the caller's acting unit. The body is checked against every rule of the routine — AKUT, BILAGA, NARKOTIKA (substance, brand, ATC code or NPL id), NYFORSKRIVNING, EJ_INSKRIVEN, OGILTIG_MOTTAGARE, EJ_LEGITIMERAD — and every violation is reported at once in a 422 (`ROUTINE_VIOLATION`, or `VALIDATION_FAILED` for field problems only), in Swedish, saying what to do instead. The answer carries the reply window (`reply_expected_from`, `reply_due_by`).",
+    "Check a prescription renewal draft",
+    "Checks a receptförnyelse draft against every field check and rule without storing anything: 200 `{valid, violations}`, for frontends that warn while the nurse types."
+);
+category_routes!(
+    create_provtagning, validate_provtagning, ProvtagningDetails, NewProvtagning, "/messages/provtagning", "/messages/provtagning/validate",
+    "Send a sampling request",
+    "Creates one provtagning message (analyses, wished date, fasting, who samples) from the caller's acting unit. Every rule of the routine is checked and every violation reported at once in a 422 (`ROUTINE_VIOLATION` or `VALIDATION_FAILED`). The answer carries the reply window.",
+    "Check a sampling draft",
+    "Checks a provtagning draft against every field check and rule without storing anything: 200 `{valid, violations}`."
+);
+category_routes!(
+    create_uppfoljning, validate_uppfoljning, UppfoljningDetails, NewUppfoljning, "/messages/uppfoljning", "/messages/uppfoljning/validate",
+    "Send a follow-up",
+    "Creates one uppföljning message: measured values (blood pressure, weight, blood sugar, pulse, saturation, temperature — physiologically impossible values are refused with the field named) and/or a request for follow-up. Every rule of the routine is checked and every violation reported at once in a 422. The answer carries the reply window.",
+    "Check a follow-up draft",
+    "Checks an uppföljning draft against every field check and rule without storing anything: 200 `{valid, violations}`."
+);
+category_routes!(
+    create_bokning, validate_bokning, BokningDetails, NewBokning, "/messages/bokning", "/messages/bokning/validate",
+    "Send a booking request",
+    "Creates one bokning message: an annual check-up or a non-urgent doctor's visit, at home or at the clinic, with wished dates. Every rule of the routine is checked and every violation reported at once in a 422. The answer carries the reply window.",
+    "Check a booking draft",
+    "Checks a bokning draft against every field check and rule without storing anything: 200 `{valid, violations}`."
+);

@@ -1,0 +1,255 @@
+//! Reading messages: a unit's inbox or outbox (keyset paginated, newest first), the summary
+//! behind the unread badge, and one message with its thread and history.
+
+use actix_web::{get, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{Caller, Role};
+use crate::db;
+use crate::domain::lifecycle::Status;
+use crate::error::{AppError, AppResult};
+use crate::models::message::{self, Mailbox, MessageFilter};
+use crate::routes::messages::view::{self, Message};
+use crate::routes::{access, pagination};
+use crate::state::AppState;
+
+/// Which mailbox.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BoxParam {
+    /// Received by the caller's unit.
+    Inbox,
+    /// Sent by the caller's unit.
+    Outbox,
+}
+
+/// A message status (filter).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusParam {
+    /// Not yet acknowledged.
+    Sent,
+    /// Acknowledged.
+    Read,
+    /// Answered.
+    Answered,
+    /// Closed.
+    Closed,
+    /// Cancelled.
+    Cancelled,
+}
+
+/// A category (filter).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CategoryParam {
+    /// Receptförnyelse.
+    Recept,
+    /// Provtagning.
+    Provtagning,
+    /// Uppföljning.
+    Uppfoljning,
+    /// Bokning.
+    Bokning,
+}
+
+/// Mailbox query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessageQuery {
+    /// `inbox` or `outbox` (required).
+    #[serde(rename = "box")]
+    #[param(rename = "box")]
+    pub mailbox: BoxParam,
+    /// Only this status.
+    pub status: Option<StatusParam>,
+    /// Only this category.
+    pub category: Option<CategoryParam>,
+    /// Only messages about this patient.
+    pub patient_id: Option<Uuid>,
+    /// `true`: only unanswered messages past their due time.
+    pub overdue: Option<bool>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+}
+
+/// One page of messages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePage {
+    /// Newest first.
+    pub items: Vec<Message>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Counts of one mailbox.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct BoxCounts {
+    /// Not yet acknowledged (in the inbox: the unread badge).
+    pub sent: i64,
+    /// Acknowledged, not answered.
+    pub read: i64,
+    /// Answered.
+    pub answered: i64,
+    /// Closed.
+    pub closed: i64,
+    /// Cancelled.
+    pub cancelled: i64,
+    /// Unread: same as `sent`.
+    pub unread: i64,
+    /// Unanswered past the due time.
+    pub overdue: i64,
+    /// All messages.
+    pub total: i64,
+}
+
+/// The acting unit's message counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageSummary {
+    /// The unit the counts are for.
+    pub unit_id: Uuid,
+    /// Received messages.
+    pub inbox: BoxCounts,
+    /// Sent messages.
+    pub outbox: BoxCounts,
+}
+
+fn mailbox(b: BoxParam) -> Mailbox {
+    match b {
+        BoxParam::Inbox => Mailbox::Inbox,
+        BoxParam::Outbox => Mailbox::Outbox,
+    }
+}
+
+/// List a mailbox.
+///
+/// The acting unit's inbox or outbox, newest first, with filters on status, category,
+/// patient and overdue; keyset paginated (`cursor`, `limit` ≤ 200, default 50).
+#[utoipa::path(tag = "messages", params(MessageQuery), responses(
+    (status = 200, description = "One page of messages.", body = MessagePage),
+))]
+#[get("/messages")]
+pub async fn list_messages(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<MessageQuery>,
+) -> AppResult<web::Json<MessagePage>> {
+    access::require_role(&caller, Role::Personal)?;
+    let q = query.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let before: Option<(i128, Uuid)> = q.cursor.as_deref().map(pagination::decode).transpose()?;
+    let before = before
+        .map(|(nanos, id)| {
+            OffsetDateTime::from_unix_timestamp_nanos(nanos)
+                .map(|t| (t, id))
+                .map_err(|_| AppError::BadRequest {
+                    code: "INVALID_CURSOR",
+                    detail: "The cursor is not one this API returned; start again without it."
+                        .into(),
+                })
+        })
+        .transpose()?;
+    let now = OffsetDateTime::now_utc();
+    let page = db::run(&state.pool, move |conn| {
+        let unit = access::acting_unit(conn, &caller)?;
+        let filter = MessageFilter {
+            unit_id: unit.id,
+            mailbox: mailbox(q.mailbox),
+            status: q.status.map(|s| format!("{s:?}").to_lowercase()),
+            category: q.category.map(|c| format!("{c:?}").to_lowercase()),
+            patient_id: q.patient_id,
+            overdue_at: q.overdue.filter(|o| *o).map(|_| now),
+            before,
+            limit: limit + 1,
+        };
+        let mut rows = message::list(conn, &filter)?;
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last()
+                .map(|r| pagination::encode(&(r.sent_at.unix_timestamp_nanos(), r.id)))
+        } else {
+            None
+        };
+        Ok(MessagePage {
+            items: view::build(conn, rows, now)?,
+            next_cursor,
+        })
+    })
+    .await?;
+    Ok(web::Json(page))
+}
+
+/// Mailbox counts.
+///
+/// For the acting unit: inbox and outbox counts per status, unread and overdue — the unread
+/// badge of a frontend.
+#[utoipa::path(tag = "messages", responses((status = 200, description = "The counts.", body = MessageSummary)))]
+#[get("/messages/summary")]
+pub async fn message_summary(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> AppResult<web::Json<MessageSummary>> {
+    access::require_role(&caller, Role::Personal)?;
+    let now = OffsetDateTime::now_utc();
+    let summary = db::run(&state.pool, move |conn| {
+        let unit = access::acting_unit(conn, &caller)?;
+        let mut boxes = [BoxCounts::default(), BoxCounts::default()];
+        for (counts, mb) in boxes.iter_mut().zip([Mailbox::Inbox, Mailbox::Outbox]) {
+            for (status, n) in message::count_by_status(conn, unit.id, mb)? {
+                match Status::parse(&status) {
+                    Some(Status::Sent) => counts.sent = n,
+                    Some(Status::Read) => counts.read = n,
+                    Some(Status::Answered) => counts.answered = n,
+                    Some(Status::Closed) => counts.closed = n,
+                    Some(Status::Cancelled) => counts.cancelled = n,
+                    None => {}
+                }
+                counts.total += n;
+            }
+            counts.unread = counts.sent;
+            counts.overdue = message::count_overdue(conn, unit.id, mb, now)?;
+        }
+        let [inbox, outbox] = boxes;
+        Ok(MessageSummary {
+            unit_id: unit.id,
+            inbox,
+            outbox,
+        })
+    })
+    .await?;
+    Ok(web::Json(summary))
+}
+
+/// Get a message.
+///
+/// One message with its thread of replies and its status history. Only staff of the sending
+/// or receiving unit see it; for anyone else the answer is the same 404 as for an id that does
+/// not exist.
+#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), responses(
+    (status = 200, description = "The message.", body = Message),
+    (status = 404, description = "No such message, or not one of the caller's unit."),
+))]
+#[get("/messages/{id}")]
+pub async fn get_message(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<Message>> {
+    access::require_role(&caller, Role::Personal)?;
+    let id = id.into_inner();
+    let msg = db::run(&state.pool, move |conn| {
+        let unit = access::acting_unit(conn, &caller)?;
+        let row = message::find(conn, id)?
+            .filter(|m| m.sender_unit_id == unit.id || m.recipient_unit_id == unit.id)
+            .ok_or_else(|| AppError::not_found("message"))?;
+        view::build_one(conn, row, OffsetDateTime::now_utc())
+    })
+    .await?;
+    Ok(web::Json(msg))
+}

@@ -1,0 +1,29 @@
+//! Messages outside a care episode: the four categories, draft checks, mailboxes and the
+//! lifecycle actions.
+
+pub mod actions;
+pub mod bodies;
+pub mod create;
+pub mod list;
+pub mod view;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the message routes (`summary` before `{id}` so it is not taken for an id).
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list::message_summary)
+        .service(list::list_messages)
+        .service(list::get_message)
+        .service(create::create_recept)
+        .service(create::create_provtagning)
+        .service(create::create_uppfoljning)
+        .service(create::create_bokning)
+        .service(create::validate_recept)
+        .service(create::validate_provtagning)
+        .service(create::validate_uppfoljning)
+        .service(create::validate_bokning)
+        .service(actions::read_message)
+        .service(actions::reply_to_message)
+        .service(actions::close_message)
+        .service(actions::cancel_message);
+}

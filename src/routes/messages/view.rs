@@ -1,0 +1,319 @@
+//! The message as responses show it: patient, parties, texts, details, times in Swedish local
+//! time with offset, the reply window, `overdue`, the thread of replies and (for one message)
+//! the status history.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::lifecycle::Status;
+use crate::domain::reply_window::{is_overdue, to_stockholm};
+use crate::error::AppResult;
+use crate::models::message::{self, MessageRow, ReplyRow, StatusChangeRow};
+use crate::routes::messages::bodies::AnyDetails;
+use crate::schema::{patients, units};
+
+/// The patient a message is about.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PatientRef {
+    /// Patient id.
+    pub id: Uuid,
+    /// Normalised 12-digit personnummer or samordningsnummer.
+    pub personal_identity_number: String,
+    /// `personnummer` or `samordningsnummer`.
+    pub id_kind: String,
+    /// Name, when registered.
+    pub name: Option<String>,
+}
+
+/// A unit taking part in a message.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnitRef {
+    /// Unit id.
+    pub unit_id: Uuid,
+    /// Unit HSA-id.
+    pub unit_hsa_id: String,
+    /// Unit name.
+    pub unit_name: String,
+}
+
+/// Who sent a message.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SenderRef {
+    /// Unit id.
+    pub unit_id: Uuid,
+    /// Unit HSA-id.
+    pub unit_hsa_id: String,
+    /// Unit name.
+    pub unit_name: String,
+    /// The person's HSA-id.
+    pub hsa_id: String,
+    /// The person's name.
+    pub name: Option<String>,
+    /// The person's profession.
+    pub profession: Option<String>,
+}
+
+/// A reply in the thread.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Reply {
+    /// Reply id.
+    pub id: Uuid,
+    /// The replying unit.
+    pub unit: UnitRef,
+    /// The person's HSA-id.
+    pub hsa_id: String,
+    /// The person's name.
+    pub name: Option<String>,
+    /// The person's profession.
+    pub profession: Option<String>,
+    /// Text.
+    pub body: String,
+    /// `utfort`, `ej_utfort` or `kontakt_behovs`, when given.
+    pub outcome: Option<String>,
+    /// When written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// One change of status.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatusChange {
+    /// Previous status (null for the creation).
+    pub from_status: Option<String>,
+    /// New status.
+    pub to_status: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who (HSA-id).
+    pub actor_hsa_id: String,
+    /// The acting unit.
+    pub actor_unit_id: Uuid,
+    /// A note (e.g. the cancellation reason).
+    pub note: Option<String>,
+}
+
+/// Why a message was cancelled.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Cancellation {
+    /// `wrong_patient`, `wrong_recipient` or `other`.
+    pub reason: String,
+    /// Free comment.
+    pub comment: Option<String>,
+}
+
+/// A message outside a care episode.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Message {
+    /// Message id.
+    pub id: Uuid,
+    /// `recept`, `provtagning`, `uppfoljning` or `bokning`.
+    pub category: String,
+    /// `sent`, `read`, `answered`, `closed` or `cancelled`.
+    pub status: String,
+    /// The patient.
+    pub patient: PatientRef,
+    /// The sender.
+    pub sender: SenderRef,
+    /// The recipient unit.
+    pub recipient: UnitRef,
+    /// Subject.
+    pub subject: String,
+    /// Body.
+    pub body: String,
+    /// Category details.
+    #[schema(value_type = AnyDetails)]
+    pub details: serde_json::Value,
+    /// When sent.
+    #[serde(with = "time::serde::rfc3339")]
+    pub sent_at: OffsetDateTime,
+    /// When the recipient acknowledged it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub read_at: Option<OffsetDateTime>,
+    /// When the recipient first replied.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub answered_at: Option<OffsetDateTime>,
+    /// When closed.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    /// When cancelled.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub cancelled_at: Option<OffsetDateTime>,
+    /// Why cancelled.
+    pub cancellation: Option<Cancellation>,
+    /// An answer is expected from (2nd working day after sending, same clock time).
+    #[serde(with = "time::serde::rfc3339")]
+    pub reply_expected_from: OffsetDateTime,
+    /// An answer is due by (17:00 on the 7th working day after sending).
+    #[serde(with = "time::serde::rfc3339")]
+    pub reply_due_by: OffsetDateTime,
+    /// Unanswered past `reply_due_by`.
+    pub overdue: bool,
+    /// The thread, oldest first.
+    pub replies: Vec<Reply>,
+    /// Status history, oldest first (only when reading one message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<StatusChange>>,
+}
+
+fn local(t: OffsetDateTime) -> OffsetDateTime {
+    to_stockholm(t)
+}
+
+type UnitInfo = (Uuid, String, String);
+type PatientInfo = (Uuid, String, String, Option<String>);
+
+/// Loads what views need besides the message rows, in three queries for any number of rows.
+pub fn build(
+    conn: &mut PgConnection,
+    rows: Vec<MessageRow>,
+    now: OffsetDateTime,
+) -> AppResult<Vec<Message>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let replies = message::replies_for(conn, &ids)?;
+    let mut unit_ids: Vec<Uuid> = rows
+        .iter()
+        .flat_map(|r| [r.sender_unit_id, r.recipient_unit_id])
+        .collect();
+    unit_ids.extend(replies.iter().map(|r| r.author_unit_id));
+    unit_ids.sort();
+    unit_ids.dedup();
+    let units: HashMap<Uuid, UnitInfo> = units::table
+        .filter(units::id.eq_any(&unit_ids))
+        .select((units::id, units::hsa_id, units::name))
+        .load::<UnitInfo>(conn)?
+        .into_iter()
+        .map(|u| (u.0, u))
+        .collect();
+    let mut patient_ids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
+    patient_ids.sort();
+    patient_ids.dedup();
+    let patients: HashMap<Uuid, PatientInfo> = patients::table
+        .filter(patients::id.eq_any(&patient_ids))
+        .select((
+            patients::id,
+            patients::personal_identity_number,
+            patients::id_kind,
+            patients::name,
+        ))
+        .load::<PatientInfo>(conn)?
+        .into_iter()
+        .map(|p| (p.0, p))
+        .collect();
+    let mut by_message: HashMap<Uuid, Vec<ReplyRow>> = HashMap::new();
+    for r in replies {
+        by_message.entry(r.message_id).or_default().push(r);
+    }
+    let unit_ref = |id: Uuid| {
+        let (unit_id, hsa, name) =
+            units
+                .get(&id)
+                .cloned()
+                .unwrap_or((id, String::new(), String::new()));
+        UnitRef {
+            unit_id,
+            unit_hsa_id: hsa,
+            unit_name: name,
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let status = Status::parse(&r.status).unwrap_or(Status::Sent);
+            let sender_unit = unit_ref(r.sender_unit_id);
+            let (pid, pnr, kind, pname) = patients.get(&r.patient_id).cloned().unwrap_or((
+                r.patient_id,
+                String::new(),
+                String::new(),
+                None,
+            ));
+            let replies = by_message
+                .remove(&r.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|rep| Reply {
+                    id: rep.id,
+                    unit: unit_ref(rep.author_unit_id),
+                    hsa_id: rep.author_hsa_id,
+                    name: rep.author_name,
+                    profession: rep.author_profession,
+                    body: rep.body,
+                    outcome: rep.outcome,
+                    created_at: local(rep.created_at),
+                })
+                .collect();
+            Message {
+                id: r.id,
+                category: r.category,
+                status: r.status,
+                patient: PatientRef {
+                    id: pid,
+                    personal_identity_number: pnr,
+                    id_kind: kind,
+                    name: pname,
+                },
+                sender: SenderRef {
+                    unit_id: sender_unit.unit_id,
+                    unit_hsa_id: sender_unit.unit_hsa_id,
+                    unit_name: sender_unit.unit_name,
+                    hsa_id: r.sender_hsa_id,
+                    name: r.sender_name,
+                    profession: r.sender_profession,
+                },
+                recipient: unit_ref(r.recipient_unit_id),
+                subject: r.subject,
+                body: r.body,
+                details: r.details,
+                sent_at: local(r.sent_at),
+                read_at: r.read_at.map(local),
+                answered_at: r.answered_at.map(local),
+                closed_at: r.closed_at.map(local),
+                cancelled_at: r.cancelled_at.map(local),
+                cancellation: r.cancel_reason.map(|reason| Cancellation {
+                    reason,
+                    comment: r.cancel_comment,
+                }),
+                reply_expected_from: local(r.reply_expected_from),
+                reply_due_by: local(r.reply_due_by),
+                overdue: status.awaits_answer() && is_overdue(r.reply_due_by, now),
+                replies,
+                history: None,
+            }
+        })
+        .collect())
+}
+
+/// One message with its status history.
+pub fn build_one(
+    conn: &mut PgConnection,
+    row: MessageRow,
+    now: OffsetDateTime,
+) -> AppResult<Message> {
+    let id = row.id;
+    let mut views = build(conn, vec![row], now)?;
+    let mut view = views
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("view of one message is empty"))?;
+    view.history = Some(
+        message::history(conn, id)?
+            .into_iter()
+            .map(|h: StatusChangeRow| StatusChange {
+                from_status: h.from_status,
+                to_status: h.to_status,
+                at: local(h.at),
+                actor_hsa_id: h.actor_hsa_id,
+                actor_unit_id: h.actor_unit_id,
+                note: h.note,
+            })
+            .collect(),
+    );
+    Ok(view)
+}
