@@ -33,6 +33,12 @@ pub enum Command {
     Token(TokenArgs),
     /// Seed the demo directory and patients (idempotent).
     SeedDemo,
+    /// Maintain the patient-data access log.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Manage the narcotics reference the NARKOTIKA rule matches against.
     Narcotics {
         /// What to do.
@@ -78,4 +84,11 @@ pub struct TokenArgs {
     /// Lifetime in minutes (1–10080).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(i64).range(1..=10080))]
     pub ttl_minutes: i64,
+}
+
+/// Access-log subcommands.
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Delete entries older than five years (the only removal the log allows).
+    Purge,
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use samverkan::auth::{mint_hs256, JwtVerifier, TokenRequest};
-use samverkan::cli::{Cli, Command, NarcoticsCommand};
+use samverkan::cli::{AuditCommand, Cli, Command, NarcoticsCommand};
 use samverkan::config::ConfigError;
 use samverkan::{db, seed, startup, state::AppState, telemetry};
 
@@ -86,6 +86,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "imported {n} narcotic substances from {}; servers use them within 30 s",
                 file.display()
             );
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Purge,
+        } => {
+            let mut conn = db::connect(&settings.database_url()?)?;
+            let n = samverkan::models::access_log::purge_older_than_five_years(&mut conn)?;
+            eprintln!("purged {n} access-log entries older than five years");
             Ok(())
         }
         Command::Serve => serve(settings.server()?),

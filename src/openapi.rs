@@ -25,6 +25,8 @@ use crate::error::{Problem, Violation};
         (name = "patients", description = "Patients and their enrollment in municipal home health care."),
         (name = "messages", description = "Messages outside a care episode: receptförnyelse, provtagning, uppföljning, bokning."),
         (name = "rules", description = "The routine's rules and the reply window."),
+        (name = "audit", description = "The patient-data access log (PDL), for reviewers (granskare)."),
+        (name = "events", description = "The change feed for integration platforms."),
     )
 )]
 pub struct ApiDoc;

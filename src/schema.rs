@@ -1,6 +1,22 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    access_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor_hsa_id -> Text,
+        actor_name -> Nullable<Text>,
+        unit_id -> Nullable<Uuid>,
+        unit_hsa_id -> Nullable<Text>,
+        action -> Text,
+        outcome -> Text,
+        patient_id -> Nullable<Uuid>,
+        message_id -> Nullable<Uuid>,
+        request_id -> Text,
+    }
+}
+
+diesel::table! {
     enrollments (id) {
         id -> Uuid,
         patient_id -> Uuid,
@@ -12,6 +28,19 @@ diesel::table! {
         ended_by -> Nullable<Text>,
         created_at -> Timestamptz,
         ended_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Int8,
+        seq -> Nullable<Int8>,
+        #[sql_name = "type"]
+        type_ -> Text,
+        at -> Timestamptz,
+        unit_ids -> Array<Nullable<Uuid>>,
+        message_id -> Nullable<Uuid>,
+        patient_id -> Nullable<Uuid>,
     }
 }
 
@@ -72,9 +101,9 @@ diesel::table! {
     narcotics (id) {
         id -> Int4,
         substance -> Text,
-        names -> Array<Text>,
-        atc_codes -> Array<Text>,
-        npl_ids -> Array<Text>,
+        names -> Array<Nullable<Text>>,
+        atc_codes -> Array<Nullable<Text>>,
+        npl_ids -> Array<Nullable<Text>>,
         schedule -> Text,
         imported_at -> Timestamptz,
     }
@@ -116,7 +145,9 @@ diesel::joinable!(message_status_changes -> units (actor_unit_id));
 diesel::joinable!(messages -> patients (patient_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    access_log,
     enrollments,
+    events,
     message_replies,
     message_status_changes,
     messages,

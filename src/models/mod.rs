@@ -1,4 +1,6 @@
+pub mod access_log;
 pub mod enrollment;
+pub mod event;
 pub mod message;
 pub mod narcotic;
 pub mod patient;

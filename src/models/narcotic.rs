@@ -14,9 +14,9 @@ pub const SHIPPED_CSV: &str = include_str!("../../data/narcotics.csv");
 #[diesel(table_name = narcotics)]
 struct NarcoticRow {
     substance: String,
-    names: Vec<String>,
-    atc_codes: Vec<String>,
-    npl_ids: Vec<String>,
+    names: Vec<Option<String>>,
+    atc_codes: Vec<Option<String>>,
+    npl_ids: Vec<Option<String>>,
     schedule: String,
 }
 
@@ -25,10 +25,15 @@ struct NarcoticRow {
 #[diesel(table_name = narcotics)]
 struct NewNarcotic<'a> {
     substance: &'a str,
-    names: &'a [String],
-    atc_codes: &'a [String],
-    npl_ids: &'a [String],
+    names: Vec<Option<&'a str>>,
+    atc_codes: Vec<Option<&'a str>>,
+    npl_ids: Vec<Option<&'a str>>,
     schedule: &'a str,
+}
+
+/// PostgreSQL arrays may hold NULLs; ours never do.
+fn some(items: &[String]) -> Vec<Option<&str>> {
+    items.iter().map(|s| Some(s.as_str())).collect()
 }
 
 /// Loads every entry.
@@ -41,9 +46,9 @@ pub fn load(conn: &mut PgConnection) -> QueryResult<Vec<NarcoticEntry>> {
         .into_iter()
         .map(|r| NarcoticEntry {
             substance: r.substance,
-            names: r.names,
-            atc_codes: r.atc_codes,
-            npl_ids: r.npl_ids,
+            names: r.names.into_iter().flatten().collect(),
+            atc_codes: r.atc_codes.into_iter().flatten().collect(),
+            npl_ids: r.npl_ids.into_iter().flatten().collect(),
             schedule: r.schedule,
         })
         .collect())
@@ -57,9 +62,9 @@ pub fn replace_all(conn: &mut PgConnection, entries: &[NarcoticEntry]) -> QueryR
             diesel::insert_into(narcotics::table)
                 .values(NewNarcotic {
                     substance: &e.substance,
-                    names: &e.names,
-                    atc_codes: &e.atc_codes,
-                    npl_ids: &e.npl_ids,
+                    names: some(&e.names),
+                    atc_codes: some(&e.atc_codes),
+                    npl_ids: some(&e.npl_ids),
                     schedule: &e.schedule,
                 })
                 .execute(conn)?;

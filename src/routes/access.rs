@@ -4,6 +4,7 @@
 
 use diesel::PgConnection;
 
+use crate::audit::Subject;
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult};
 use crate::models::unit::{self, UnitRow};
@@ -73,4 +74,17 @@ pub fn require_licensed(caller: &Caller) -> AppResult<()> {
             detail: "Only licensed staff (legitimerad personal) may do this.".into(),
         })
     }
+}
+
+/// Care staff acting for their unit: role `personal` and an active acting unit, which is
+/// noted on the access-log subject.
+pub fn staff_unit(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    subject: &mut Subject,
+) -> AppResult<UnitRow> {
+    require_role(caller, Role::Personal)?;
+    let unit = acting_unit(conn, caller)?;
+    subject.unit_id = Some(unit.id);
+    Ok(unit)
 }

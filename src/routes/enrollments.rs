@@ -12,12 +12,13 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::{Caller, Role};
-use crate::db;
+use crate::audit::{action, audited, Subject};
+use crate::auth::Caller;
 use crate::domain::municipality;
 use crate::error::{on_constraint, AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::models::enrollment::{self, EnrollmentRow, NewEnrollment};
+use crate::models::event::{self, kind};
 use crate::models::unit::{self, UnitRow};
 use crate::routes::access;
 use crate::routes::patients::today;
@@ -144,8 +145,12 @@ fn parse_date(value: &str, field: &str) -> AppResult<Date> {
 }
 
 /// The caller's kommun unit, or 403: only licensed staff of a kommun unit enroll and end.
-fn kommun_unit(conn: &mut PgConnection, caller: &Caller) -> AppResult<UnitRow> {
-    let unit = access::acting_unit(conn, caller)?;
+fn kommun_unit(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    subject: &mut Subject,
+) -> AppResult<UnitRow> {
+    let unit = access::staff_unit(conn, caller, subject)?;
     if unit.kind != "kommun" {
         return Err(AppError::Forbidden {
             code: "KOMMUN_UNIT_REQUIRED",
@@ -200,11 +205,12 @@ pub async fn create_enrollment(
     id: web::Path<Uuid>,
     body: ApiJson<StartEnrollment>,
 ) -> AppResult<HttpResponse> {
-    access::require_role(&caller, Role::Personal)?;
     let patient_id = id.into_inner();
     let start_date = parse_date(&body.0.start_date, "start_date")?;
-    let created = db::transaction(&state.pool, move |conn| {
-        let unit = kommun_unit(conn, &caller)?;
+    let c = caller.clone();
+    let created = audited(&state.pool, &caller, action::ENROLLMENT_START, Subject::patient(patient_id), move |conn, subject| {
+        let caller = c;
+        let unit = kommun_unit(conn, &caller, subject)?;
         lock_patient(conn, patient_id)?;
         if let Some(open) = enrollment::open_for_patient(conn, patient_id)? {
             let name = municipality::name(&open.municipality_code).unwrap_or("okänd kommun");
@@ -228,6 +234,7 @@ pub async fn create_enrollment(
             ("enrollments_one_open", already_enrolled),
             ("enrollments_no_overlap", overlap),
         ]))?;
+        event::emit(conn, kind::ENROLLMENT_STARTED, row.created_at, &[unit.id], None, Some(patient_id))?;
         Ok(view(row, &unit))
     })
     .await?;
@@ -258,11 +265,12 @@ pub async fn end_enrollment(
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<EndEnrollment>,
 ) -> AppResult<web::Json<Enrollment>> {
-    access::require_role(&caller, Role::Personal)?;
     let (patient_id, enrollment_id) = path.into_inner();
     let end_date = parse_date(&body.0.end_date, "end_date")?;
-    let ended = db::transaction(&state.pool, move |conn| {
-        let unit = kommun_unit(conn, &caller)?;
+    let c = caller.clone();
+    let ended = audited(&state.pool, &caller, action::ENROLLMENT_END, Subject::patient(patient_id), move |conn, subject| {
+        let caller = c;
+        let unit = kommun_unit(conn, &caller, subject)?;
         lock_patient(conn, patient_id)?;
         let row = enrollment::find_for_update(conn, patient_id, enrollment_id)?
             .ok_or_else(|| AppError::not_found("enrollment"))?;
@@ -287,6 +295,8 @@ pub async fn end_enrollment(
         }
         let row = enrollment::end(conn, row.id, end_date, &caller.hsa_id)
             .map_err(on_constraint(&[("enrollments_no_overlap", overlap)]))?;
+        let at = row.ended_at.unwrap_or(row.created_at);
+        event::emit(conn, kind::ENROLLMENT_ENDED, at, &[unit.id, row.unit_id], None, Some(patient_id))?;
         load_view(conn, row)
     })
     .await?;
@@ -306,17 +316,23 @@ pub async fn list_enrollments(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<Vec<Enrollment>>> {
-    access::require_role(&caller, Role::Personal)?;
     let patient_id = id.into_inner();
-    let list = db::run(&state.pool, move |conn| {
-        access::acting_unit(conn, &caller)?;
-        crate::models::patient::find(conn, patient_id)?
-            .ok_or_else(|| AppError::not_found("patient"))?;
-        enrollment::history(conn, patient_id)?
-            .into_iter()
-            .map(|row| load_view(conn, row))
-            .collect::<AppResult<Vec<_>>>()
-    })
+    let c = caller.clone();
+    let list = audited(
+        &state.pool,
+        &caller,
+        action::ENROLLMENT_LIST,
+        Subject::patient(patient_id),
+        move |conn, subject| {
+            access::staff_unit(conn, &c, subject)?;
+            crate::models::patient::find(conn, patient_id)?
+                .ok_or_else(|| AppError::not_found("patient"))?;
+            enrollment::history(conn, patient_id)?
+                .into_iter()
+                .map(|row| load_view(conn, row))
+                .collect::<AppResult<Vec<_>>>()
+        },
+    )
     .await?;
     Ok(web::Json(list))
 }

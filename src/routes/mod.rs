@@ -1,7 +1,9 @@
 //! HTTP routes, one module per resource; [`configure_api`] registers everything under `/api/v1`.
 
 pub mod access;
+pub mod audit;
 pub mod enrollments;
+pub mod events;
 pub mod health;
 pub mod me;
 pub mod messages;
@@ -20,4 +22,6 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     enrollments::configure(cfg);
     messages::configure(cfg);
     rules::configure(cfg);
+    audit::configure(cfg);
+    events::configure(cfg);
 }

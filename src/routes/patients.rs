@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::{Caller, Role};
-use crate::db;
+use crate::audit::{action, audited, Subject};
+use crate::auth::Caller;
 use crate::domain::personnummer::{IdKind, Personnummer};
 use crate::domain::reply_window::to_stockholm;
 use crate::error::{AppError, AppResult, Violation};
@@ -124,7 +124,6 @@ pub async fn register_patient(
     caller: Caller,
     body: ApiJson<RegisterPatient>,
 ) -> AppResult<HttpResponse> {
-    access::require_role(&caller, Role::Personal)?;
     let body = body.0;
     let number = parse_number(&body.personal_identity_number)?;
     let name = match body.name.as_deref().map(str::trim) {
@@ -150,12 +149,20 @@ pub async fn register_patient(
         id_kind: kind_code(number.kind()).into(),
         name,
     };
-    let (patient, created) = db::transaction(&state.pool, move |conn| {
-        access::acting_unit(conn, &caller)?;
-        let (row, created) = patient::insert_or_get(conn, &new)?;
-        let current = current_enrollment(conn, row.id)?;
-        Ok((Patient::new(row, current), created))
-    })
+    let c = caller.clone();
+    let (patient, created) = audited(
+        &state.pool,
+        &caller,
+        action::PATIENT_REGISTER,
+        Subject::default(),
+        move |conn, subject| {
+            access::staff_unit(conn, &c, subject)?;
+            let (row, created) = patient::insert_or_get(conn, &new)?;
+            subject.patient_id = Some(row.id);
+            let current = current_enrollment(conn, row.id)?;
+            Ok((Patient::new(row, current), created))
+        },
+    )
     .await?;
     if created {
         Ok(HttpResponse::Created()
@@ -180,15 +187,22 @@ pub async fn lookup_patient(
     caller: Caller,
     body: ApiJson<LookupPatient>,
 ) -> AppResult<web::Json<Patient>> {
-    access::require_role(&caller, Role::Personal)?;
     let number = parse_number(&body.0.personal_identity_number)?;
-    let patient = db::run(&state.pool, move |conn| {
-        access::acting_unit(conn, &caller)?;
-        let row = patient::find_by_number(conn, number.as_str())?
-            .ok_or_else(|| AppError::not_found("patient"))?;
-        let current = current_enrollment(conn, row.id)?;
-        Ok(Patient::new(row, current))
-    })
+    let c = caller.clone();
+    let patient = audited(
+        &state.pool,
+        &caller,
+        action::PATIENT_LOOKUP,
+        Subject::default(),
+        move |conn, subject| {
+            access::staff_unit(conn, &c, subject)?;
+            let row = patient::find_by_number(conn, number.as_str())?
+                .ok_or_else(|| AppError::not_found("patient"))?;
+            subject.patient_id = Some(row.id);
+            let current = current_enrollment(conn, row.id)?;
+            Ok(Patient::new(row, current))
+        },
+    )
     .await?;
     Ok(web::Json(patient))
 }
@@ -206,14 +220,20 @@ pub async fn get_patient(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<Patient>> {
-    access::require_role(&caller, Role::Personal)?;
     let id = id.into_inner();
-    let patient = db::run(&state.pool, move |conn| {
-        access::acting_unit(conn, &caller)?;
-        let row = patient::find(conn, id)?.ok_or_else(|| AppError::not_found("patient"))?;
-        let current = current_enrollment(conn, row.id)?;
-        Ok(Patient::new(row, current))
-    })
+    let c = caller.clone();
+    let patient = audited(
+        &state.pool,
+        &caller,
+        action::PATIENT_READ,
+        Subject::patient(id),
+        move |conn, subject| {
+            access::staff_unit(conn, &c, subject)?;
+            let row = patient::find(conn, id)?.ok_or_else(|| AppError::not_found("patient"))?;
+            let current = current_enrollment(conn, row.id)?;
+            Ok(Patient::new(row, current))
+        },
+    )
     .await?;
     Ok(web::Json(patient))
 }

@@ -9,14 +9,15 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::{Caller, Role};
-use crate::db;
+use crate::audit::{action, audited, Subject};
+use crate::auth::Caller;
 use crate::domain::attachments::find_embedded_document;
 use crate::domain::lifecycle::{apply, Action, Party, Refusal, Status};
 use crate::domain::rules::RuleCode;
 use crate::domain::urgency::find_urgency;
 use crate::error::{AppError, AppResult, Violation};
 use crate::extract::ApiJson;
+use crate::models::event::{self, kind};
 use crate::models::message::{self, MessageRow, NewStatusChange, ReplyRow};
 use crate::models::unit::UnitRow;
 use crate::routes::access;
@@ -96,8 +97,9 @@ fn locked_for(
     conn: &mut PgConnection,
     caller: &Caller,
     id: Uuid,
+    subject: &mut Subject,
 ) -> AppResult<(MessageRow, UnitRow, Party)> {
-    let unit = access::acting_unit(conn, caller)?;
+    let unit = access::staff_unit(conn, caller, subject)?;
     let row = message::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("message"))?;
     let party = if row.recipient_unit_id == unit.id {
         Party::Recipient
@@ -106,6 +108,7 @@ fn locked_for(
     } else {
         return Err(AppError::not_found("message"));
     };
+    subject.patient_id = Some(row.patient_id);
     Ok((row, unit, party))
 }
 
@@ -174,6 +177,24 @@ fn record(
     Ok(())
 }
 
+/// Records the change in the feed.
+fn emit(
+    conn: &mut PgConnection,
+    kind: &str,
+    row: &MessageRow,
+    at: OffsetDateTime,
+) -> AppResult<()> {
+    event::emit(
+        conn,
+        kind,
+        at,
+        &[row.sender_unit_id, row.recipient_unit_id],
+        Some(row.id),
+        Some(row.patient_id),
+    )?;
+    Ok(())
+}
+
 /// Acknowledge a message.
 ///
 /// The receiving unit acknowledges reading the message: `sent` → `read`. Idempotent: reading a
@@ -190,29 +211,37 @@ pub async fn read_message(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<Message>> {
-    access::require_role(&caller, Role::Personal)?;
     let id = id.into_inner();
-    let msg = db::transaction(&state.pool, move |conn| {
-        let now = OffsetDateTime::now_utc();
-        let (mut row, unit, party) = locked_for(conn, &caller, id)?;
-        let (from, next) = decide(&row, Action::Read, party)?;
-        if let Some(to) = next {
-            row.status = to.as_str().into();
-            row.read_at = Some(now);
-            record(
-                conn,
-                &row,
-                (from, to),
-                &Actor {
-                    caller: &caller,
-                    unit: &unit,
-                },
-                now,
-                None,
-            )?;
-        }
-        view::build_one(conn, row, now)
-    })
+    let c = caller.clone();
+    let msg = audited(
+        &state.pool,
+        &caller,
+        action::MESSAGE_ACKNOWLEDGE,
+        Subject::message(id),
+        move |conn, subject| {
+            let caller = c;
+            let now = OffsetDateTime::now_utc();
+            let (mut row, unit, party) = locked_for(conn, &caller, id, subject)?;
+            let (from, next) = decide(&row, Action::Read, party)?;
+            if let Some(to) = next {
+                row.status = to.as_str().into();
+                row.read_at = Some(now);
+                emit(conn, kind::MESSAGE_READ, &row, now)?;
+                record(
+                    conn,
+                    &row,
+                    (from, to),
+                    &Actor {
+                        caller: &caller,
+                        unit: &unit,
+                    },
+                    now,
+                    None,
+                )?;
+            }
+            view::build_one(conn, row, now)
+        },
+    )
     .await?;
     Ok(web::Json(msg))
 }
@@ -236,7 +265,6 @@ pub async fn reply_to_message(
     id: web::Path<Uuid>,
     body: ApiJson<NewReply>,
 ) -> AppResult<HttpResponse> {
-    access::require_role(&caller, Role::Personal)?;
     let id = id.into_inner();
     let reply = body.0;
     let mut violations = Vec::new();
@@ -264,56 +292,65 @@ pub async fn reply_to_message(
             "Bara legitimerad personal får svara. Be en legitimerad kollega svara.",
         ));
     }
-    let msg = db::transaction(&state.pool, move |conn| {
-        let now = OffsetDateTime::now_utc();
-        let (mut row, unit, party) = locked_for(conn, &caller, id)?;
-        if !violations.is_empty() {
-            let routine = violations
-                .iter()
-                .any(|v| RuleCode::ALL.iter().any(|c| c.as_str() == v.code));
-            return Err(if routine {
-                AppError::Unprocessable {
-                    code: "ROUTINE_VIOLATION",
-                    detail: "Svaret bryter mot rutinen för Samverkan; se `violations`.".into(),
-                    violations,
-                }
-            } else {
-                AppError::validation(violations)
-            });
-        }
-        let (from, next) = decide(&row, Action::Reply, party)?;
-        if let Some(to) = next {
-            row.status = to.as_str().into();
-            row.answered_at = Some(now);
-            row.read_at.get_or_insert(now);
-            record(
+    let c = caller.clone();
+    let msg = audited(
+        &state.pool,
+        &caller,
+        action::MESSAGE_REPLY,
+        Subject::message(id),
+        move |conn, subject| {
+            let caller = c;
+            let now = OffsetDateTime::now_utc();
+            let (mut row, unit, party) = locked_for(conn, &caller, id, subject)?;
+            if !violations.is_empty() {
+                let routine = violations
+                    .iter()
+                    .any(|v| RuleCode::ALL.iter().any(|c| c.as_str() == v.code));
+                return Err(if routine {
+                    AppError::Unprocessable {
+                        code: "ROUTINE_VIOLATION",
+                        detail: "Svaret bryter mot rutinen för Samverkan; se `violations`.".into(),
+                        violations,
+                    }
+                } else {
+                    AppError::validation(violations)
+                });
+            }
+            let (from, next) = decide(&row, Action::Reply, party)?;
+            if let Some(to) = next {
+                row.status = to.as_str().into();
+                row.answered_at = Some(now);
+                row.read_at.get_or_insert(now);
+                record(
+                    conn,
+                    &row,
+                    (from, to),
+                    &Actor {
+                        caller: &caller,
+                        unit: &unit,
+                    },
+                    now,
+                    None,
+                )?;
+            }
+            message::insert_reply(
                 conn,
-                &row,
-                (from, to),
-                &Actor {
-                    caller: &caller,
-                    unit: &unit,
+                &ReplyRow {
+                    id: Uuid::now_v7(),
+                    message_id: row.id,
+                    author_unit_id: unit.id,
+                    author_hsa_id: caller.hsa_id.clone(),
+                    author_name: caller.name.clone(),
+                    author_profession: caller.profession.clone(),
+                    body: reply.body,
+                    outcome: reply.outcome.map(|o| o.as_str().to_string()),
+                    created_at: now,
                 },
-                now,
-                None,
             )?;
-        }
-        message::insert_reply(
-            conn,
-            &ReplyRow {
-                id: Uuid::now_v7(),
-                message_id: row.id,
-                author_unit_id: unit.id,
-                author_hsa_id: caller.hsa_id.clone(),
-                author_name: caller.name.clone(),
-                author_profession: caller.profession.clone(),
-                body: reply.body,
-                outcome: reply.outcome.map(|o| o.as_str().to_string()),
-                created_at: now,
-            },
-        )?;
-        view::build_one(conn, row, now)
-    })
+            emit(conn, kind::MESSAGE_REPLIED, &row, now)?;
+            view::build_one(conn, row, now)
+        },
+    )
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/messages/{}", msg.id)))
@@ -335,30 +372,38 @@ pub async fn close_message(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<Message>> {
-    access::require_role(&caller, Role::Personal)?;
     let id = id.into_inner();
-    let msg = db::transaction(&state.pool, move |conn| {
-        let now = OffsetDateTime::now_utc();
-        let (mut row, unit, party) = locked_for(conn, &caller, id)?;
-        access::require_licensed(&caller)?;
-        let (from, next) = decide(&row, Action::Close, party)?;
-        if let Some(to) = next {
-            row.status = to.as_str().into();
-            row.closed_at = Some(now);
-            record(
-                conn,
-                &row,
-                (from, to),
-                &Actor {
-                    caller: &caller,
-                    unit: &unit,
-                },
-                now,
-                None,
-            )?;
-        }
-        view::build_one(conn, row, now)
-    })
+    let c = caller.clone();
+    let msg = audited(
+        &state.pool,
+        &caller,
+        action::MESSAGE_CLOSE,
+        Subject::message(id),
+        move |conn, subject| {
+            let caller = c;
+            let now = OffsetDateTime::now_utc();
+            let (mut row, unit, party) = locked_for(conn, &caller, id, subject)?;
+            access::require_licensed(&caller)?;
+            let (from, next) = decide(&row, Action::Close, party)?;
+            if let Some(to) = next {
+                row.status = to.as_str().into();
+                row.closed_at = Some(now);
+                emit(conn, kind::MESSAGE_CLOSED, &row, now)?;
+                record(
+                    conn,
+                    &row,
+                    (from, to),
+                    &Actor {
+                        caller: &caller,
+                        unit: &unit,
+                    },
+                    now,
+                    None,
+                )?;
+            }
+            view::build_one(conn, row, now)
+        },
+    )
     .await?;
     Ok(web::Json(msg))
 }
@@ -380,7 +425,6 @@ pub async fn cancel_message(
     id: web::Path<Uuid>,
     body: ApiJson<CancelMessage>,
 ) -> AppResult<web::Json<Message>> {
-    access::require_role(&caller, Role::Personal)?;
     let id = id.into_inner();
     let cancel = body.0;
     let comment = cancel
@@ -404,31 +448,40 @@ pub async fn cancel_message(
         }
         _ => {}
     }
-    let msg = db::transaction(&state.pool, move |conn| {
-        let now = OffsetDateTime::now_utc();
-        let (mut row, unit, party) = locked_for(conn, &caller, id)?;
-        access::require_licensed(&caller)?;
-        let (from, next) = decide(&row, Action::Cancel, party)?;
-        if let Some(to) = next {
-            row.status = to.as_str().into();
-            row.cancelled_at = Some(now);
-            row.cancel_reason = Some(cancel.reason.as_str().into());
-            row.cancel_comment = comment;
-            let by = Actor {
-                caller: &caller,
-                unit: &unit,
-            };
-            record(
-                conn,
-                &row,
-                (from, to),
-                &by,
-                now,
-                Some(cancel.reason.as_str()),
-            )?;
-        }
-        view::build_one(conn, row, now)
-    })
+    let c = caller.clone();
+    let msg = audited(
+        &state.pool,
+        &caller,
+        action::MESSAGE_CANCEL,
+        Subject::message(id),
+        move |conn, subject| {
+            let caller = c;
+            let now = OffsetDateTime::now_utc();
+            let (mut row, unit, party) = locked_for(conn, &caller, id, subject)?;
+            access::require_licensed(&caller)?;
+            let (from, next) = decide(&row, Action::Cancel, party)?;
+            if let Some(to) = next {
+                emit(conn, kind::MESSAGE_CANCELLED, &row, now)?;
+                row.status = to.as_str().into();
+                row.cancelled_at = Some(now);
+                row.cancel_reason = Some(cancel.reason.as_str().into());
+                row.cancel_comment = comment;
+                let by = Actor {
+                    caller: &caller,
+                    unit: &unit,
+                };
+                record(
+                    conn,
+                    &row,
+                    (from, to),
+                    &by,
+                    now,
+                    Some(cancel.reason.as_str()),
+                )?;
+            }
+            view::build_one(conn, row, now)
+        },
+    )
     .await?;
     Ok(web::Json(msg))
 }

@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::{Caller, Role};
-use crate::db;
+use crate::audit::{action, audited, Subject};
+use crate::auth::Caller;
 use crate::domain::attachments::is_attachment_field_name;
 use crate::domain::narcotics::NarcoticsIndex;
 use crate::domain::reply_window::{to_stockholm, ReplyWindow};
@@ -19,6 +19,7 @@ use crate::domain::routing::{routing_problem, UnitFacts, UnitKind};
 use crate::domain::rules::{self, Draft, ReceptFacts, ReceptKind as RuleReceptKind};
 use crate::error::{AppError, AppResult, Violation};
 use crate::extract::{from_value, ApiJson};
+use crate::models::event::{self, kind};
 use crate::models::message::{self, MessageRow, NewStatusChange};
 use crate::models::unit::{self, UnitRow};
 use crate::models::{enrollment, patient};
@@ -174,8 +175,9 @@ fn judge<D: Details>(
     caller: &Caller,
     parsed: &Parsed<D>,
     now: OffsetDateTime,
+    subject: &mut Subject,
 ) -> AppResult<Judged> {
-    let sender = access::acting_unit(conn, caller)?;
+    let sender = access::staff_unit(conn, caller, subject)?;
     let mut violations = parsed.violations.clone();
     let Some(msg) = &parsed.message else {
         return Ok(Judged { violations, sender });
@@ -257,65 +259,90 @@ fn refused(violations: Vec<Violation>) -> AppError {
     }
 }
 
+/// What the draft named: its patient, when the body got that far.
+fn named<D>(parsed: &Parsed<D>) -> Subject {
+    Subject {
+        patient_id: parsed.message.as_ref().map(|m| m.patient_id),
+        ..Subject::default()
+    }
+}
+
 async fn create<D: Details>(
     state: web::Data<AppState>,
     caller: Caller,
     raw: Value,
 ) -> AppResult<HttpResponse> {
-    access::require_role(&caller, Role::Personal)?;
     let now = OffsetDateTime::now_utc();
     let parsed = parse::<D>(raw, now);
     let st = state.clone();
-    let created = db::transaction(&state.pool, move |conn| {
-        let judged = judge(conn, &st, &caller, &parsed, now)?;
-        if !judged.violations.is_empty() {
-            return Err(refused(judged.violations));
-        }
-        let msg = parsed
-            .message
-            .ok_or_else(|| anyhow::anyhow!("accepted draft without message"))?;
-        let window = ReplyWindow::for_sent_at(now);
-        let row = MessageRow {
-            id: Uuid::now_v7(),
-            category: D::CATEGORY.into(),
-            status: "sent".into(),
-            patient_id: msg.patient_id,
-            sender_unit_id: judged.sender.id,
-            recipient_unit_id: msg.recipient_unit_id,
-            sender_hsa_id: caller.hsa_id.clone(),
-            sender_name: caller.name.clone(),
-            sender_profession: caller.profession.clone(),
-            subject: msg.subject,
-            body: msg.body,
-            details: serde_json::to_value(&msg.details).map_err(anyhow::Error::from)?,
-            sent_at: now,
-            read_at: None,
-            answered_at: None,
-            closed_at: None,
-            cancelled_at: None,
-            cancel_reason: None,
-            cancel_comment: None,
-            reply_expected_from: window.reply_expected_from,
-            reply_due_by: window.reply_due_by,
-        };
-        message::insert(
-            conn,
-            &row,
-            &NewStatusChange {
-                message_id: row.id,
-                from_status: None,
-                to_status: "sent",
-                at: now,
-                actor_hsa_id: &caller.hsa_id,
-                actor_unit_id: judged.sender.id,
-                note: None,
-            },
-        )?;
-        let mut views = view::build(conn, vec![row], now)?;
-        views
-            .pop()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no view of the new message")))
-    })
+    let c = caller.clone();
+    let named = named(&parsed);
+    let created = audited(
+        &state.pool,
+        &caller,
+        action::MESSAGE_CREATE,
+        named,
+        move |conn, subject| {
+            let caller = c;
+            let judged = judge(conn, &st, &caller, &parsed, now, subject)?;
+            if !judged.violations.is_empty() {
+                return Err(refused(judged.violations));
+            }
+            let msg = parsed
+                .message
+                .ok_or_else(|| anyhow::anyhow!("accepted draft without message"))?;
+            let window = ReplyWindow::for_sent_at(now);
+            let row = MessageRow {
+                id: Uuid::now_v7(),
+                category: D::CATEGORY.into(),
+                status: "sent".into(),
+                patient_id: msg.patient_id,
+                sender_unit_id: judged.sender.id,
+                recipient_unit_id: msg.recipient_unit_id,
+                sender_hsa_id: caller.hsa_id.clone(),
+                sender_name: caller.name.clone(),
+                sender_profession: caller.profession.clone(),
+                subject: msg.subject,
+                body: msg.body,
+                details: serde_json::to_value(&msg.details).map_err(anyhow::Error::from)?,
+                sent_at: now,
+                read_at: None,
+                answered_at: None,
+                closed_at: None,
+                cancelled_at: None,
+                cancel_reason: None,
+                cancel_comment: None,
+                reply_expected_from: window.reply_expected_from,
+                reply_due_by: window.reply_due_by,
+            };
+            message::insert(
+                conn,
+                &row,
+                &NewStatusChange {
+                    message_id: row.id,
+                    from_status: None,
+                    to_status: "sent",
+                    at: now,
+                    actor_hsa_id: &caller.hsa_id,
+                    actor_unit_id: judged.sender.id,
+                    note: None,
+                },
+            )?;
+            subject.message_id = Some(row.id);
+            event::emit(
+                conn,
+                kind::MESSAGE_CREATED,
+                now,
+                &[row.sender_unit_id, row.recipient_unit_id],
+                Some(row.id),
+                Some(row.patient_id),
+            )?;
+            let mut views = view::build(conn, vec![row], now)?;
+            views
+                .pop()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no view of the new message")))
+        },
+    )
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/messages/{}", created.id)))
@@ -327,13 +354,18 @@ async fn check<D: Details>(
     caller: Caller,
     raw: Value,
 ) -> AppResult<web::Json<DraftCheck>> {
-    access::require_role(&caller, Role::Personal)?;
     let now = OffsetDateTime::now_utc();
     let parsed = parse::<D>(raw, now);
     let st = state.clone();
-    let violations = db::run(&state.pool, move |conn| {
-        Ok(judge(conn, &st, &caller, &parsed, now)?.violations)
-    })
+    let c = caller.clone();
+    let named = named(&parsed);
+    let violations = audited(
+        &state.pool,
+        &caller,
+        action::MESSAGE_VALIDATE,
+        named,
+        move |conn, subject| Ok(judge(conn, &st, &c, &parsed, now, subject)?.violations),
+    )
     .await?;
     Ok(web::Json(DraftCheck {
         valid: violations.is_empty(),

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::audit::{action, audited, Subject};
 use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::lifecycle::Status;
@@ -140,8 +141,8 @@ pub async fn list_messages(
     caller: Caller,
     query: web::Query<MessageQuery>,
 ) -> AppResult<web::Json<MessagePage>> {
-    access::require_role(&caller, Role::Personal)?;
     let q = query.into_inner();
+    let who = caller.clone();
     let limit = pagination::limit(q.limit)?;
     let before: Option<(i128, Uuid)> = q.cursor.as_deref().map(pagination::decode).transpose()?;
     let before = before
@@ -156,8 +157,8 @@ pub async fn list_messages(
         })
         .transpose()?;
     let now = OffsetDateTime::now_utc();
-    let page = db::run(&state.pool, move |conn| {
-        let unit = access::acting_unit(conn, &caller)?;
+    let work = move |conn: &mut diesel::PgConnection, subject: &mut Subject| {
+        let unit = access::staff_unit(conn, &caller, subject)?;
         let filter = MessageFilter {
             unit_id: unit.id,
             mailbox: mailbox(q.mailbox),
@@ -180,8 +181,21 @@ pub async fn list_messages(
             items: view::build(conn, rows, now)?,
             next_cursor,
         })
-    })
-    .await?;
+    };
+    // A listing filtered by patient is an access to that patient's data: log it.
+    let page = match q.patient_id {
+        Some(pid) => {
+            audited(
+                &state.pool,
+                &who,
+                action::MESSAGE_LIST_PATIENT,
+                Subject::patient(pid),
+                work,
+            )
+            .await?
+        }
+        None => db::run(&state.pool, move |conn| work(conn, &mut Subject::default())).await?,
+    };
     Ok(web::Json(page))
 }
 
@@ -241,15 +255,22 @@ pub async fn get_message(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<Message>> {
-    access::require_role(&caller, Role::Personal)?;
     let id = id.into_inner();
-    let msg = db::run(&state.pool, move |conn| {
-        let unit = access::acting_unit(conn, &caller)?;
-        let row = message::find(conn, id)?
-            .filter(|m| m.sender_unit_id == unit.id || m.recipient_unit_id == unit.id)
-            .ok_or_else(|| AppError::not_found("message"))?;
-        view::build_one(conn, row, OffsetDateTime::now_utc())
-    })
+    let c = caller.clone();
+    let msg = audited(
+        &state.pool,
+        &caller,
+        action::MESSAGE_READ,
+        Subject::message(id),
+        move |conn, subject| {
+            let unit = access::staff_unit(conn, &c, subject)?;
+            let row = message::find(conn, id)?
+                .filter(|m| m.sender_unit_id == unit.id || m.recipient_unit_id == unit.id)
+                .ok_or_else(|| AppError::not_found("message"))?;
+            subject.patient_id = Some(row.patient_id);
+            view::build_one(conn, row, OffsetDateTime::now_utc())
+        },
+    )
     .await?;
     Ok(web::Json(msg))
 }

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod bodies;
 pub mod create;
+pub mod fhir;
 pub mod list;
 pub mod view;
 
@@ -14,6 +15,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list::message_summary)
         .service(list::list_messages)
         .service(list::get_message)
+        .service(fhir::get_message_fhir)
         .service(create::create_recept)
         .service(create::create_provtagning)
         .service(create::create_uppfoljning)

@@ -1,0 +1,191 @@
+//! The patient-data access log (PDL, HSLF-FS 2016:40 4 kap. 9 §): every request that reads or
+//! changes patient data runs through [`audited`], which writes exactly one entry — in the same
+//! transaction as the change (or the read), so an entry exists exactly when the effect does.
+//! A refusal that named a patient or message (a 404 across units, a rule refusal) is logged as
+//! `denied` in a transaction of its own after the refused one rolled back. If an entry cannot
+//! be written, the request fails with 503: fail closed.
+
+use diesel::PgConnection;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::db::{self, DbPool};
+use crate::error::{AppError, AppResult};
+use crate::models::access_log::{self, NewAccessLog};
+use crate::models::{message, unit};
+use crate::request_id;
+
+/// Stable action codes of the access log.
+pub mod action {
+    pub const PATIENT_REGISTER: &str = "patient.register";
+    pub const PATIENT_LOOKUP: &str = "patient.lookup";
+    pub const PATIENT_READ: &str = "patient.read";
+    pub const PATIENT_ACCESS_LOG: &str = "patient.access_log";
+    pub const ENROLLMENT_START: &str = "enrollment.start";
+    pub const ENROLLMENT_END: &str = "enrollment.end";
+    pub const ENROLLMENT_LIST: &str = "enrollment.list";
+    pub const MESSAGE_CREATE: &str = "message.create";
+    pub const MESSAGE_VALIDATE: &str = "message.validate";
+    pub const MESSAGE_LIST_PATIENT: &str = "message.list_patient";
+    pub const MESSAGE_READ: &str = "message.read";
+    pub const MESSAGE_ACKNOWLEDGE: &str = "message.acknowledge";
+    pub const MESSAGE_REPLY: &str = "message.reply";
+    pub const MESSAGE_CLOSE: &str = "message.close";
+    pub const MESSAGE_CANCEL: &str = "message.cancel";
+    pub const MESSAGE_FHIR: &str = "message.fhir";
+
+    /// Every action, for documentation and filters.
+    pub const ALL: &[&str] = &[
+        PATIENT_REGISTER,
+        PATIENT_LOOKUP,
+        PATIENT_READ,
+        PATIENT_ACCESS_LOG,
+        ENROLLMENT_START,
+        ENROLLMENT_END,
+        ENROLLMENT_LIST,
+        MESSAGE_CREATE,
+        MESSAGE_VALIDATE,
+        MESSAGE_LIST_PATIENT,
+        MESSAGE_READ,
+        MESSAGE_ACKNOWLEDGE,
+        MESSAGE_REPLY,
+        MESSAGE_CLOSE,
+        MESSAGE_CANCEL,
+        MESSAGE_FHIR,
+    ];
+}
+
+/// What an access concerned; the use case fills in what it learns (the acting unit, the
+/// patient of a message, the id of a new message).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Subject {
+    /// The acting unit, once resolved.
+    pub unit_id: Option<Uuid>,
+    /// The patient.
+    pub patient_id: Option<Uuid>,
+    /// The message.
+    pub message_id: Option<Uuid>,
+}
+
+impl Subject {
+    /// A request that named a patient.
+    pub fn patient(id: Uuid) -> Self {
+        Self {
+            patient_id: Some(id),
+            ..Self::default()
+        }
+    }
+
+    /// A request that named a message.
+    pub fn message(id: Uuid) -> Self {
+        Self {
+            message_id: Some(id),
+            ..Self::default()
+        }
+    }
+}
+
+/// Who accessed, captured before the work moves to a blocking thread (the request id lives in
+/// a task-local).
+#[derive(Debug, Clone)]
+struct Actor {
+    hsa_id: String,
+    name: Option<String>,
+    unit_hsa_id: Option<String>,
+    request_id: String,
+}
+
+fn write(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    subject: &Subject,
+    action: &str,
+    outcome: &str,
+) -> AppResult<()> {
+    access_log::append(
+        conn,
+        &NewAccessLog {
+            actor_hsa_id: &actor.hsa_id,
+            actor_name: actor.name.as_deref(),
+            unit_id: subject.unit_id,
+            unit_hsa_id: actor.unit_hsa_id.as_deref(),
+            action,
+            outcome,
+            patient_id: subject.patient_id,
+            message_id: subject.message_id,
+            request_id: &actor.request_id,
+        },
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, action, "access log entry could not be written");
+        AppError::Unavailable(
+            "The access log cannot be written right now; nothing was done. Try again shortly."
+                .into(),
+        )
+    })
+}
+
+/// Whether a failed request is a refusal worth logging (as opposed to a malformed request or
+/// an outage).
+fn is_refusal(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::NotFound(_)
+            | AppError::Forbidden { .. }
+            | AppError::Conflict { .. }
+            | AppError::Unprocessable { .. }
+    )
+}
+
+/// Runs `work` in one transaction and appends its access-log entry in that transaction.
+///
+/// `named` is what the request itself named (a patient or message id in the URL or body);
+/// `work` may add to it. A refusal of a request that named a patient or message is logged as
+/// `denied`.
+pub async fn audited<F, T>(
+    pool: &DbPool,
+    caller: &Caller,
+    action: &'static str,
+    named: Subject,
+    work: F,
+) -> AppResult<T>
+where
+    F: FnOnce(&mut PgConnection, &mut Subject) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let actor = Actor {
+        hsa_id: caller.hsa_id.clone(),
+        name: caller.name.clone(),
+        unit_hsa_id: caller.unit_hsa_id.clone(),
+        request_id: request_id::current().unwrap_or_default(),
+    };
+    let denied_actor = actor.clone();
+    let result = db::transaction(pool, move |conn| {
+        let mut subject = named;
+        let out = work(conn, &mut subject)?;
+        write(conn, &actor, &subject, action, "ok")?;
+        Ok(out)
+    })
+    .await;
+    match result {
+        Err(e) if is_refusal(&e) && (named.patient_id.is_some() || named.message_id.is_some()) => {
+            db::run(pool, move |conn| {
+                let mut subject = named;
+                if let Some(hsa) = &denied_actor.unit_hsa_id {
+                    subject.unit_id = unit::find_by_hsa_id(conn, hsa).ok().flatten().map(|u| u.id);
+                }
+                // The patient's extract should show attempts on their messages too.
+                if let (None, Some(mid)) = (subject.patient_id, subject.message_id) {
+                    subject.patient_id = message::find(conn, mid)
+                        .ok()
+                        .flatten()
+                        .map(|m| m.patient_id);
+                }
+                write(conn, &denied_actor, &subject, action, "denied")
+            })
+            .await?;
+            Err(e)
+        }
+        other => other,
+    }
+}

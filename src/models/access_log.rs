@@ -1,0 +1,110 @@
+//! The `access_log` table: one append-only row per access to patient data.
+
+use diesel::prelude::*;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::schema::access_log;
+
+/// A stored entry.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = access_log)]
+pub struct AccessLogRow {
+    pub id: i64,
+    pub at: OffsetDateTime,
+    pub actor_hsa_id: String,
+    pub actor_name: Option<String>,
+    pub unit_id: Option<Uuid>,
+    pub unit_hsa_id: Option<String>,
+    pub action: String,
+    pub outcome: String,
+    pub patient_id: Option<Uuid>,
+    pub message_id: Option<Uuid>,
+    pub request_id: String,
+}
+
+/// An entry to append.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = access_log)]
+pub struct NewAccessLog<'a> {
+    pub actor_hsa_id: &'a str,
+    pub actor_name: Option<&'a str>,
+    pub unit_id: Option<Uuid>,
+    pub unit_hsa_id: Option<&'a str>,
+    pub action: &'a str,
+    pub outcome: &'a str,
+    pub patient_id: Option<Uuid>,
+    pub message_id: Option<Uuid>,
+    pub request_id: &'a str,
+}
+
+/// Filters of the review listing.
+#[derive(Debug, Default, Clone)]
+pub struct AccessLogFilter {
+    pub patient_id: Option<Uuid>,
+    pub actor_hsa_id: Option<String>,
+    pub unit_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+    /// Keyset: strictly older than (at, id).
+    pub before: Option<(OffsetDateTime, i64)>,
+    pub limit: i64,
+}
+
+/// Appends an entry.
+pub fn append(conn: &mut PgConnection, entry: &NewAccessLog<'_>) -> QueryResult<()> {
+    diesel::insert_into(access_log::table)
+        .values(entry)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// One page of entries, newest first.
+pub fn list(conn: &mut PgConnection, f: &AccessLogFilter) -> QueryResult<Vec<AccessLogRow>> {
+    let mut q = access_log::table
+        .select(AccessLogRow::as_select())
+        .into_boxed();
+    if let Some(p) = f.patient_id {
+        q = q.filter(access_log::patient_id.eq(p));
+    }
+    if let Some(a) = &f.actor_hsa_id {
+        q = q.filter(access_log::actor_hsa_id.eq(a.clone()));
+    }
+    if let Some(u) = f.unit_id {
+        q = q.filter(access_log::unit_id.eq(u));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(access_log::action.eq(a.clone()));
+    }
+    if let Some(o) = &f.outcome {
+        q = q.filter(access_log::outcome.eq(o.clone()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(access_log::at.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(access_log::at.lt(to));
+    }
+    if let Some((at, id)) = f.before {
+        q = q.filter(
+            access_log::at
+                .le(at)
+                .and(access_log::at.lt(at).or(access_log::id.lt(id))),
+        );
+    }
+    q.order((access_log::at.desc(), access_log::id.desc()))
+        .limit(f.limit)
+        .load(conn)
+}
+
+/// Deletes entries older than five years (the only removal the table allows).
+pub fn purge_older_than_five_years(conn: &mut PgConnection) -> QueryResult<usize> {
+    use diesel::connection::SimpleConnection;
+    conn.transaction(|conn| {
+        conn.batch_execute("SET LOCAL samverkan.audit_purge = 'on'")?;
+        diesel::sql_query("DELETE FROM access_log WHERE at < now() - interval '5 years'")
+            .execute(conn)
+    })
+}

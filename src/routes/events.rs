@@ -1,0 +1,188 @@
+//! The change feed for integration platforms (role `integration`): what happened to messages
+//! and enrollments of the units in the token's `units` claim, in one strictly increasing
+//! order, without free text. A reader that always asks `after=<last seq seen>` sees every
+//! event exactly once (see `models::event` for why that holds under concurrent writers).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use actix_web::{get, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::{Caller, Role};
+use crate::db;
+use crate::domain::reply_window::to_stockholm;
+use crate::error::{AppError, AppResult};
+use crate::models::event;
+use crate::routes::access;
+use crate::schema::units;
+use crate::state::AppState;
+
+/// Longest long-poll.
+pub const MAX_WAIT_SECONDS: u64 = 30;
+/// How often a long-poll looks again.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Feed query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// Only events after this sequence number (default 0: from the start).
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    /// At most this many events, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// Seconds to wait for an event when there is none yet, 0–30 (default 0).
+    #[param(minimum = 0, maximum = 30)]
+    pub wait: Option<u64>,
+}
+
+/// A unit an event concerns.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventUnit {
+    /// Unit id.
+    pub id: Uuid,
+    /// HSA-id.
+    pub hsa_id: String,
+}
+
+/// One change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Event {
+    /// Strictly increasing sequence number; pass the last one as `after`.
+    pub seq: i64,
+    /// `message.created`, `message.read`, `message.replied`, `message.closed`,
+    /// `message.cancelled`, `enrollment.started` or `enrollment.ended`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// When the change happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The units concerned (sender and recipient; the enrolling unit).
+    pub units: Vec<EventUnit>,
+    /// The message, for message events.
+    pub message_id: Option<Uuid>,
+    /// The patient.
+    pub patient_id: Option<Uuid>,
+}
+
+/// A batch of events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventPage {
+    /// In sequence order.
+    pub events: Vec<Event>,
+    /// The sequence number to pass as `after` next time.
+    pub last_seq: i64,
+}
+
+/// Read the change feed.
+///
+/// Role `integration`: events of the units named in the token's `units` claim, in strictly
+/// increasing `seq` order. Ask with `after=<last_seq>` to see every event exactly once; with
+/// `wait` (≤ 30 s) the call answers as soon as an event arrives, or empty when the time is up.
+/// Delivery to your system is at-least-once if you crash between storing events and storing
+/// `last_seq`: make your handling idempotent on `seq`.
+#[utoipa::path(tag = "events", params(EventQuery), responses((status = 200, description = "Events after `after`.", body = EventPage)))]
+#[get("/events")]
+pub async fn list_events(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<EventQuery>,
+) -> AppResult<web::Json<EventPage>> {
+    let q = query.into_inner();
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(AppError::BadRequest {
+            code: "INVALID_QUERY",
+            detail: "`after` must be 0 or more.".into(),
+        });
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(AppError::BadRequest {
+            code: "INVALID_QUERY",
+            detail: "`limit` must be between 1 and 1000.".into(),
+        });
+    }
+    let wait = q.wait.unwrap_or(0);
+    if wait > MAX_WAIT_SECONDS {
+        return Err(AppError::BadRequest {
+            code: "INVALID_QUERY",
+            detail: "`wait` must be at most 30 seconds.".into(),
+        });
+    }
+    access::require_role(&caller, Role::Integration)?;
+    let ids: Vec<Uuid> = db::run(&state.pool, move |conn| {
+        access::acting_unit(conn, &caller)?;
+        let wanted: Vec<String> = caller.units.iter().map(|u| u.to_uppercase()).collect();
+        Ok(units::table
+            .filter(units::hsa_id_norm.eq_any(&wanted))
+            .select(units::id)
+            .load::<Uuid>(conn)?)
+    })
+    .await?;
+    if ids.is_empty() {
+        return Err(AppError::Forbidden {
+            code: "NO_FEED_UNITS",
+            detail: "The token's `units` claim names no unit of the directory.".into(),
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(wait);
+    loop {
+        let ids = ids.clone();
+        let (rows, hsa) = db::run(&state.pool, move |conn| {
+            event::number_pending(conn)?;
+            let rows = event::after(conn, after, &ids, limit)?;
+            let mut unit_ids: Vec<Uuid> = rows
+                .iter()
+                .flat_map(|r| r.unit_ids.iter().flatten().copied())
+                .collect();
+            unit_ids.sort();
+            unit_ids.dedup();
+            let hsa: HashMap<Uuid, String> = units::table
+                .filter(units::id.eq_any(&unit_ids))
+                .select((units::id, units::hsa_id))
+                .load::<(Uuid, String)>(conn)?
+                .into_iter()
+                .collect();
+            Ok((rows, hsa))
+        })
+        .await?;
+        if !rows.is_empty() || Instant::now() >= deadline {
+            let last_seq = rows.last().and_then(|r| r.seq).unwrap_or(after);
+            let events = rows
+                .into_iter()
+                .map(|r| Event {
+                    seq: r.seq.unwrap_or_default(),
+                    type_: r.type_,
+                    at: to_stockholm(r.at),
+                    units: r
+                        .unit_ids
+                        .into_iter()
+                        .flatten()
+                        .map(|id| EventUnit {
+                            id,
+                            hsa_id: hsa.get(&id).cloned().unwrap_or_default(),
+                        })
+                        .collect(),
+                    message_id: r.message_id,
+                    patient_id: r.patient_id,
+                })
+                .collect();
+            return Ok(web::Json(EventPage { events, last_seq }));
+        }
+        tokio::time::sleep(POLL_INTERVAL.min(deadline.saturating_duration_since(Instant::now())))
+            .await;
+    }
+}
+
+/// Registers the route.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_events);
+}
