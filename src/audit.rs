@@ -11,8 +11,10 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db::{self, DbPool};
 use crate::error::{AppError, AppResult};
+use crate::idempotency::{self, Claim, PreparedKey};
 use crate::models::access_log::{self, NewAccessLog};
 use crate::models::{message, unit};
+use crate::reply::ApiReply;
 use crate::request_id;
 
 /// Stable action codes of the access log.
@@ -188,4 +190,32 @@ where
         }
         other => other,
     }
+}
+
+/// [`audited`] for a use case that changes something: under the request's idempotency key
+/// (claimed and completed in the same transaction), answering with an [`ApiReply`].
+pub async fn audited_reply<F>(
+    pool: &DbPool,
+    caller: &Caller,
+    action: &'static str,
+    named: Subject,
+    key: Option<PreparedKey>,
+    work: F,
+) -> AppResult<ApiReply>
+where
+    F: FnOnce(&mut PgConnection, &mut Subject) -> AppResult<ApiReply> + Send + 'static,
+{
+    audited(pool, caller, action, named, move |conn, subject| {
+        if let Some(k) = &key {
+            if let Claim::Replay(reply) = idempotency::claim(conn, k)? {
+                return Ok(reply);
+            }
+        }
+        let reply = work(conn, subject)?;
+        if let Some(k) = &key {
+            idempotency::complete(conn, k, &reply)?;
+        }
+        Ok(reply)
+    })
+    .await
 }

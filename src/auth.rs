@@ -19,6 +19,9 @@ use crate::config::{ConfigError, JwtConfig, KeyAlgorithm};
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The 401 detail when no bearer token was sent.
+pub const MISSING_TOKEN_DETAIL: &str = "Send a bearer token: Authorization: Bearer <token>.";
+
 /// Allowed clock difference between the token issuer and us.
 pub const LEEWAY_SECONDS: u64 = 30;
 
@@ -139,9 +142,7 @@ pub enum AuthError {
 impl From<AuthError> for AppError {
     fn from(e: AuthError) -> Self {
         match e {
-            AuthError::Missing => AppError::Unauthenticated(
-                "Send a bearer token: Authorization: Bearer <token>.".into(),
-            ),
+            AuthError::Missing => AppError::Unauthenticated(MISSING_TOKEN_DETAIL.into()),
             AuthError::Invalid(why) => {
                 tracing::info!(reason = %why, "token refused");
                 AppError::Unauthenticated("The bearer token is not valid.".into())

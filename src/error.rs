@@ -223,11 +223,14 @@ impl ResponseError for AppError {
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
             .insert_header((header::CACHE_CONTROL, "no-store"));
         match self {
-            Self::Unauthenticated(_) => {
-                res.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    "Bearer realm=\"samverkan\", error=\"invalid_token\"",
-                ));
+            Self::Unauthenticated(detail) => {
+                // RFC 6750 §3.1: no error code when the request carried no credentials.
+                let value = if detail.starts_with(crate::auth::MISSING_TOKEN_DETAIL) {
+                    "Bearer realm=\"samverkan\""
+                } else {
+                    "Bearer realm=\"samverkan\", error=\"invalid_token\""
+                };
+                res.insert_header((header::WWW_AUTHENTICATE, value));
             }
             Self::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "2"));

@@ -115,23 +115,36 @@ fn find_nul(value: &Value, path: String, out: &mut Vec<Violation>) {
     }
 }
 
+/// The field name in serde's "missing field `x`" message.
+fn missing_field_name(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
 /// Turns a JSON value into `T`, naming the field that does not fit (422).
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, AppError> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        let (code, message) = if inner.starts_with("unknown field") {
-            ("UNKNOWN_FIELD", inner)
-        } else if inner.starts_with("missing field") {
-            ("MISSING_FIELD", inner)
+        let base = if path == "." { String::new() } else { path };
+        let (code, field) = if inner.starts_with("unknown field") {
+            ("UNKNOWN_FIELD", base)
+        } else if let Some(name) = missing_field_name(&inner) {
+            // serde names the object that lacks the field; point at the field itself.
+            let field = if base.is_empty() {
+                name.to_string()
+            } else {
+                format!("{base}.{name}")
+            };
+            ("MISSING_FIELD", field)
         } else {
-            ("INVALID_VALUE", inner)
+            ("INVALID_VALUE", base)
         };
-        let field = if path == "." {
+        let field = if field.is_empty() {
             "(body)".to_string()
         } else {
-            path
+            field
         };
+        let message = inner;
         AppError::validation(vec![Violation::new(code, field, message)])
     })
 }
@@ -151,6 +164,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 .app_data::<web::Data<AppState>>()
                 .map_or(64 * 1024, |s| s.body_limit);
             let body = read_body(&req, &mut payload, limit).await?;
+            req.extensions_mut().insert(crate::idempotency::BodyDigest(
+                crate::idempotency::digest(&body),
+            ));
             let value = parse_json_value(&body)?;
             Ok(ApiJson(from_value(value)?))
         })

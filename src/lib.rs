@@ -1,14 +1,17 @@
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod models;
 pub mod narcotics_cache;
 pub mod openapi;
+pub mod reply;
 pub mod request_id;
 pub mod routes;
 pub mod schema;

@@ -56,12 +56,12 @@ impl Modify for SecurityAddon {
 const SHARED: &[(&str, &str, &str)] = &[
     ("400", "BadRequest", "Malformed JSON or query string (`MALFORMED_JSON`, `INVALID_QUERY`, `INVALID_CURSOR`)."),
     ("401", "Unauthenticated", "No valid bearer token (`UNAUTHENTICATED`); see the `WWW-Authenticate` header."),
-    ("403", "Forbidden", "The token's acting unit is unknown or inactive (`UNIT_NOT_AUTHORISED`), or the caller lacks the role or licence this needs."),
+    ("403", "Forbidden", "The token's acting unit is unknown or inactive (`UNIT_NOT_AUTHORISED`), the token lacks the role this needs (`ROLE_REQUIRED`), or the caller lacks the licence or unit kind it needs (`LICENCE_REQUIRED`, `KOMMUN_UNIT_REQUIRED`, …)."),
     ("404", "NotFound", "No such resource, or one the caller's unit may not see (`NOT_FOUND`)."),
-    ("409", "Conflict", "The request conflicts with the current state."),
+    ("409", "Conflict", "The request conflicts with the current state, or a request with the same `Idempotency-Key` is still being processed (`IDEMPOTENCY_IN_PROGRESS`)."),
     ("413", "PayloadTooLarge", "The body is larger than the configured limit (`PAYLOAD_TOO_LARGE`)."),
     ("415", "UnsupportedMediaType", "The body is not application/json (`UNSUPPORTED_MEDIA_TYPE`)."),
-    ("422", "Unprocessable", "The body is well-formed but breaks one or more rules; every violation is listed in `violations`."),
+    ("422", "Unprocessable", "The body is well-formed but breaks one or more rules (every violation is listed in `violations`), or the `Idempotency-Key` was used for a different request (`IDEMPOTENCY_KEY_REUSED`)."),
     ("503", "Unavailable", "The database is out of reach (`SERVICE_UNAVAILABLE`); retry after the `Retry-After` seconds."),
 ];
 
@@ -91,14 +91,15 @@ impl Modify for ErrorResponses {
         }
         for (path, item) in openapi.paths.paths.iter_mut() {
             let authenticated = path.starts_with("/api/v1/");
-            let ops: [&mut Option<Operation>; 5] = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
+            let ops: [(bool, &mut Option<Operation>); 5] = [
+                (false, &mut item.get),
+                (true, &mut item.post),
+                (true, &mut item.put),
+                (true, &mut item.patch),
+                (false, &mut item.delete),
             ];
-            for op in ops.into_iter().flatten() {
+            for (writes, op) in ops {
+                let Some(op) = op.as_mut() else { continue };
                 let mut add: Vec<&str> = Vec::new();
                 if authenticated {
                     add.extend(["401", "403", "503"]);
@@ -109,6 +110,12 @@ impl Modify for ErrorResponses {
                 }
                 if op.request_body.is_some() {
                     add.extend(["400", "413", "415", "422"]);
+                }
+                if writes && takes_idempotency_key(path, op) {
+                    add.extend(["400", "409", "422"]);
+                    op.parameters
+                        .get_or_insert_with(Vec::new)
+                        .push(idempotency_header());
                 }
                 let has_query = op.parameters.as_ref().is_some_and(|ps| {
                     ps.iter().any(|p| {
@@ -152,4 +159,28 @@ fn shared_name(status: &str) -> &'static str {
         .iter()
         .find(|(s, _, _)| *s == status)
         .map_or("BadRequest", |(_, name, _)| name)
+}
+
+/// Operations that create or change something take an `Idempotency-Key`: every POST and
+/// PATCH under `/api/v1` except the draft checks and the patient lookup, which change nothing.
+fn takes_idempotency_key(path: &str, op: &Operation) -> bool {
+    let changes = op
+        .operation_id
+        .as_deref()
+        .is_some_and(|id| !id.starts_with("validate_") && id != "lookup_patient");
+    path.starts_with("/api/v1/") && changes && !path.ends_with("/validate")
+}
+
+fn idempotency_header() -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes a retry safe: the same key and body from the same caller within 24 hours gets the first answer back (with `Idempotent-Replayed: true`) and no second effect. 1–255 visible ASCII characters, e.g. a UUID.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+        .build()
 }

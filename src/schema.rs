@@ -45,6 +45,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (caller_hsa_id, key) {
+        caller_hsa_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Int2>,
+        response_body -> Nullable<Text>,
+        location -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     message_replies (id) {
         id -> Uuid,
         message_id -> Uuid,
@@ -148,6 +160,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_log,
     enrollments,
     events,
+    idempotency_keys,
     message_replies,
     message_status_changes,
     messages,

@@ -184,6 +184,7 @@ pub fn build_app(
 /// Serves until SIGTERM/SIGINT, then lets requests in flight finish (up to 30 s).
 pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Result<()> {
     let state = web::Data::new(state);
+    spawn_housekeeping(state.pool.clone());
     tracing::info!(bind = %config.bind, workers = config.workers, "serving");
     HttpServer::new(move || build_app(state.clone()))
         .workers(config.workers)
@@ -191,4 +192,19 @@ pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Res
         .bind(config.bind)?
         .run()
         .await
+}
+
+/// Hourly: removes idempotency keys past their 48 hours (they are promised for 24).
+fn spawn_housekeeping(pool: crate::db::DbPool) {
+    actix_web::rt::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match crate::db::run(&pool, |conn| Ok(crate::idempotency::purge_expired(conn)?)).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired idempotency keys removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "idempotency housekeeping failed"),
+            }
+        }
+    });
 }

@@ -25,6 +25,9 @@ pub const MIN_BLOB_LEN: usize = 200;
 /// The fewest distinct characters a run needs to count as encoded data.
 pub const MIN_BLOB_DISTINCT: usize = 10;
 
+/// Shortest line counted as part of a wrapped blob (MIME wraps at 76, PEM at 64).
+pub const MIN_WRAPPED_LINE: usize = 40;
+
 /// JSON field names that mean "an attachment"; the API maps an unknown field with one of
 /// these names (compared case-insensitively) to BILAGA instead of a generic 400.
 pub const ATTACHMENT_FIELD_NAMES: &[&str] = &[
@@ -87,7 +90,7 @@ pub fn find_embedded_document(text: &str) -> Option<EmbeddedKind> {
         Some(EmbeddedKind::HtmlEmbed)
     } else if lower.contains("%pdf-") {
         Some(EmbeddedKind::Pdf)
-    } else if has_base64_blob(text) {
+    } else if has_base64_blob(text) || has_wrapped_base64_blob(text) {
         Some(EmbeddedKind::Base64Blob)
     } else {
         None
@@ -163,6 +166,24 @@ fn has_base64_blob(text: &str) -> bool {
         })
         .flat_map(|word| word.split(|c: char| !is_base64_char(c)))
         .any(|run| run.len() >= MIN_BLOB_LEN && distinct_chars(run) >= MIN_BLOB_DISTINCT)
+}
+
+/// A blob wrapped into lines (MIME and PEM wrap base64 at 64 or 76 columns): consecutive lines
+/// made only of base64 characters, together long enough to be a document.
+fn has_wrapped_base64_blob(text: &str) -> bool {
+    let mut run = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.len() >= MIN_WRAPPED_LINE && line.chars().all(is_base64_char) {
+            run.push_str(line);
+            if run.len() >= MIN_BLOB_LEN && distinct_chars(&run) >= MIN_BLOB_DISTINCT {
+                return true;
+            }
+        } else {
+            run.clear();
+        }
+    }
+    false
 }
 
 fn distinct_chars(run: &str) -> usize {
@@ -275,5 +296,25 @@ mod tests {
         assert!(is_attachment_field_name("ATTACHMENTS"));
         assert!(!is_attachment_field_name("body"));
         assert!(!is_attachment_field_name("bilagan"));
+    }
+
+    #[test]
+    fn a_blob_wrapped_at_76_columns_is_an_attachment() {
+        let blob = base64_run(760);
+        let wrapped: Vec<&str> = (0..10).map(|i| &blob[i * 76..(i + 1) * 76]).collect();
+        let text = format!("Bifogar listan:\n{}\n", wrapped.join("\n"));
+        assert_eq!(
+            find_embedded_document(&text),
+            Some(EmbeddedKind::Base64Blob)
+        );
+    }
+
+    #[test]
+    fn short_wrapped_runs_and_prose_lines_are_not_attachments() {
+        let blob = base64_run(150);
+        let wrapped: Vec<&str> = (0..2).map(|i| &blob[i * 75..(i + 1) * 75]).collect();
+        assert_eq!(find_embedded_document(&wrapped.join("\n")), None);
+        let prose = "Patienten har haft bra blodtryck hela veckan och mår bra.\n".repeat(20);
+        assert_eq!(find_embedded_document(&prose), None);
     }
 }

@@ -87,13 +87,45 @@ pub fn evaluate(draft: &Draft<'_>, narcotics: &NarcoticsIndex) -> Vec<RuleViolat
         ));
     }
     if !draft.sender_licensed {
-        found.push(violation(
-            RuleCode::EjLegitimerad,
-            FIELD_SENDER,
-            "Bara legitimerad personal (t.ex. sjuksköterska, läkare, fysioterapeut eller \
-             arbetsterapeut) får skicka och svara. Be en legitimerad kollega skicka meddelandet."
-                .to_string(),
-        ));
+        found.push(licence_violation());
+    }
+    found
+}
+
+fn licence_violation() -> RuleViolation {
+    violation(
+        RuleCode::EjLegitimerad,
+        FIELD_SENDER,
+        "Bara legitimerad personal (t.ex. sjuksköterska, läkare, fysioterapeut eller \
+         arbetsterapeut) får skicka och svara. Be en legitimerad kollega skicka meddelandet."
+            .to_string(),
+    )
+}
+
+/// The rules that can be decided when the body did not parse into a message: attachment
+/// fields (BILAGA) and the sender's licence (EJ_LEGITIMERAD), so that they are reported
+/// together with the parse problem rather than after it is fixed.
+pub fn evaluate_unparsed(
+    sender_licensed: bool,
+    attachment_fields: &[String],
+) -> Vec<RuleViolation> {
+    let draft = Draft {
+        sender_licensed,
+        sender_unit: UnitFacts {
+            kind: UnitKind::Kommun,
+            active: true,
+            participating: false,
+        },
+        recipient_unit: None,
+        patient_enrolled_in_kommun_party: true,
+        texts: Vec::new(),
+        recept: None,
+        attachment_fields: attachment_fields.to_vec(),
+    };
+    let mut found = Vec::new();
+    check_attachments(&draft, &mut found);
+    if !sender_licensed {
+        found.push(licence_violation());
     }
     found
 }

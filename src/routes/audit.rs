@@ -57,7 +57,7 @@ pub struct AccessLogEntry {
 pub struct AccessLogPage {
     /// Newest first.
     pub items: Vec<AccessLogEntry>,
-    /// Pass as `cursor` for the next page; absent on the last page.
+    /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
 

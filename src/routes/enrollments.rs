@@ -4,7 +4,7 @@
 //! A patient has at most one open enrollment and no two enrollments overlap in time (both are
 //! also database constraints). Dates are calendar dates in Sweden; `end_date` is inclusive.
 
-use actix_web::{get, http::header, post, web, HttpResponse};
+use actix_web::{get, post, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
@@ -12,14 +12,17 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::audit::{action, audited, Subject};
+use crate::audit::{action, audited, audited_reply, Subject};
 use crate::auth::Caller;
 use crate::domain::municipality;
+use crate::domain::reply_window::to_stockholm;
 use crate::error::{on_constraint, AppError, AppResult};
 use crate::extract::ApiJson;
+use crate::idempotency::Idempotency;
 use crate::models::enrollment::{self, EnrollmentRow, NewEnrollment};
 use crate::models::event::{self, kind};
 use crate::models::unit::{self, UnitRow};
+use crate::reply::ApiReply;
 use crate::routes::access;
 use crate::routes::patients::today;
 use crate::schema::patients;
@@ -93,8 +96,8 @@ fn view(row: EnrollmentRow, unit: &UnitRow) -> Enrollment {
         end_date: row.end_date.map(|d| d.to_string()),
         started_by: row.started_by,
         ended_by: row.ended_by,
-        created_at: row.created_at,
-        ended_at: row.ended_at,
+        created_at: to_stockholm(row.created_at),
+        ended_at: row.ended_at.map(to_stockholm),
     }
 }
 
@@ -173,6 +176,13 @@ fn lock_patient(conn: &mut PgConnection, patient_id: Uuid) -> AppResult<()> {
         .ok_or_else(|| AppError::not_found("patient"))
 }
 
+/// The units an enrollment change concerns: the acting unit and the enrolling one, once each.
+fn units_of(unit: &UnitRow, row: &EnrollmentRow) -> Vec<Uuid> {
+    let mut ids = vec![unit.id, row.unit_id];
+    ids.dedup();
+    ids
+}
+
 fn overlap() -> AppError {
     AppError::Conflict {
         code: "ENROLLMENT_OVERLAP",
@@ -203,12 +213,14 @@ pub async fn create_enrollment(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
+    idem: Idempotency,
     body: ApiJson<StartEnrollment>,
-) -> AppResult<HttpResponse> {
+) -> AppResult<ApiReply> {
+    let key = idem.prepared(&caller.hsa_id);
     let patient_id = id.into_inner();
     let start_date = parse_date(&body.0.start_date, "start_date")?;
     let c = caller.clone();
-    let created = audited(&state.pool, &caller, action::ENROLLMENT_START, Subject::patient(patient_id), move |conn, subject| {
+    audited_reply(&state.pool, &caller, action::ENROLLMENT_START, Subject::patient(patient_id), key, move |conn, subject| {
         let caller = c;
         let unit = kommun_unit(conn, &caller, subject)?;
         lock_patient(conn, patient_id)?;
@@ -235,15 +247,9 @@ pub async fn create_enrollment(
             ("enrollments_no_overlap", overlap),
         ]))?;
         event::emit(conn, kind::ENROLLMENT_STARTED, row.created_at, &[unit.id], None, Some(patient_id))?;
-        Ok(view(row, &unit))
+        ApiReply::created(format!("/api/v1/patients/{patient_id}/enrollments"), &view(row, &unit))
     })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/patients/{patient_id}/enrollments"),
-        ))
-        .json(created))
+    .await
 }
 
 /// End an enrollment.
@@ -263,12 +269,14 @@ pub async fn end_enrollment(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
+    idem: Idempotency,
     body: ApiJson<EndEnrollment>,
-) -> AppResult<web::Json<Enrollment>> {
+) -> AppResult<ApiReply> {
+    let key = idem.prepared(&caller.hsa_id);
     let (patient_id, enrollment_id) = path.into_inner();
     let end_date = parse_date(&body.0.end_date, "end_date")?;
     let c = caller.clone();
-    let ended = audited(&state.pool, &caller, action::ENROLLMENT_END, Subject::patient(patient_id), move |conn, subject| {
+    audited_reply(&state.pool, &caller, action::ENROLLMENT_END, Subject::patient(patient_id), key, move |conn, subject| {
         let caller = c;
         let unit = kommun_unit(conn, &caller, subject)?;
         lock_patient(conn, patient_id)?;
@@ -296,11 +304,10 @@ pub async fn end_enrollment(
         let row = enrollment::end(conn, row.id, end_date, &caller.hsa_id)
             .map_err(on_constraint(&[("enrollments_no_overlap", overlap)]))?;
         let at = row.ended_at.unwrap_or(row.created_at);
-        event::emit(conn, kind::ENROLLMENT_ENDED, at, &[unit.id, row.unit_id], None, Some(patient_id))?;
-        load_view(conn, row)
+        event::emit(conn, kind::ENROLLMENT_ENDED, at, &units_of(&unit, &row), None, Some(patient_id))?;
+        ApiReply::ok(&load_view(conn, row)?)
     })
-    .await?;
-    Ok(web::Json(ended))
+    .await
 }
 
 /// List a patient's enrollments.

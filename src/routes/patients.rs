@@ -1,21 +1,23 @@
 //! Patients: registration and lookup by personal identity number (always in a body, never in a
 //! URL), and reading a patient with the enrollment in force today.
 
-use actix_web::{get, http::header, post, web, HttpResponse};
+use actix_web::{get, post, web};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::audit::{action, audited, Subject};
+use crate::audit::{action, audited, audited_reply, Subject};
 use crate::auth::Caller;
 use crate::domain::personnummer::{IdKind, Personnummer};
 use crate::domain::reply_window::to_stockholm;
 use crate::error::{AppError, AppResult, Violation};
 use crate::extract::ApiJson;
+use crate::idempotency::Idempotency;
 use crate::models::enrollment;
 use crate::models::patient::{self, NewPatient, PatientRow};
+use crate::reply::ApiReply;
 use crate::routes::access;
 use crate::routes::enrollments::Enrollment;
 use crate::state::AppState;
@@ -47,7 +49,7 @@ impl Patient {
             personal_identity_number: row.personal_identity_number,
             id_kind: row.id_kind,
             name: row.name,
-            created_at: row.created_at,
+            created_at: to_stockholm(row.created_at),
             current_enrollment: current,
         }
     }
@@ -122,8 +124,10 @@ pub fn current_enrollment(
 pub async fn register_patient(
     state: web::Data<AppState>,
     caller: Caller,
+    idem: Idempotency,
     body: ApiJson<RegisterPatient>,
-) -> AppResult<HttpResponse> {
+) -> AppResult<ApiReply> {
+    let key = idem.prepared(&caller.hsa_id);
     let body = body.0;
     let number = parse_number(&body.personal_identity_number)?;
     let name = match body.name.as_deref().map(str::trim) {
@@ -150,27 +154,26 @@ pub async fn register_patient(
         name,
     };
     let c = caller.clone();
-    let (patient, created) = audited(
+    audited_reply(
         &state.pool,
         &caller,
         action::PATIENT_REGISTER,
         Subject::default(),
+        key,
         move |conn, subject| {
             access::staff_unit(conn, &c, subject)?;
             let (row, created) = patient::insert_or_get(conn, &new)?;
             subject.patient_id = Some(row.id);
             let current = current_enrollment(conn, row.id)?;
-            Ok((Patient::new(row, current), created))
+            let patient = Patient::new(row, current);
+            if created {
+                ApiReply::created(format!("/api/v1/patients/{}", patient.id), &patient)
+            } else {
+                ApiReply::ok(&patient)
+            }
         },
     )
-    .await?;
-    if created {
-        Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/api/v1/patients/{}", patient.id)))
-            .json(patient))
-    } else {
-        Ok(HttpResponse::Ok().json(patient))
-    }
+    .await
 }
 
 /// Find a patient by number.

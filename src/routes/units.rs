@@ -1,7 +1,7 @@
 //! The directory of care units: list and read for every authenticated caller, create and
 //! change for `admin` only. Nothing is deleted; a unit is deactivated with PATCH.
 
-use actix_web::{get, http::header, patch, post, web, HttpResponse};
+use actix_web::{get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -10,10 +10,13 @@ use uuid::Uuid;
 
 use crate::auth::{Caller, Role};
 use crate::db;
+use crate::domain::reply_window::to_stockholm;
 use crate::domain::{hsa_id::HsaId, municipality};
 use crate::error::{on_constraint, AppError, AppResult, Violation};
 use crate::extract::ApiJson;
+use crate::idempotency::{self, Idempotency};
 use crate::models::unit::{self, NewUnit, UnitChanges, UnitFilter, UnitRow};
+use crate::reply::ApiReply;
 use crate::routes::{access, pagination};
 use crate::state::AppState;
 
@@ -120,8 +123,8 @@ impl From<UnitRow> for Unit {
             specialty: r.specialty,
             participating: r.participating,
             active: r.active,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            created_at: to_stockholm(r.created_at),
+            updated_at: to_stockholm(r.updated_at),
         }
     }
 }
@@ -196,7 +199,7 @@ pub struct UnitQuery {
 pub struct UnitPage {
     /// Units ordered by name.
     pub items: Vec<Unit>,
-    /// Pass as `cursor` for the next page; absent on the last page.
+    /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
 
@@ -357,9 +360,11 @@ pub async fn get_unit(
 pub async fn create_unit(
     state: web::Data<AppState>,
     caller: Caller,
+    idem: Idempotency,
     body: ApiJson<CreateUnit>,
-) -> AppResult<HttpResponse> {
+) -> AppResult<ApiReply> {
     access::require_role(&caller, Role::Admin)?;
+    let key = idem.prepared(&caller.hsa_id);
     let body = body.0;
     let violations = validate_new(&body);
     if !violations.is_empty() {
@@ -375,14 +380,13 @@ pub async fn create_unit(
         participating: body.participating.unwrap_or(false),
         active: body.active.unwrap_or(true),
     };
-    let row = db::run(&state.pool, move |conn| {
+    idempotency::run(&state.pool, key, move |conn| {
         access::acting_unit_or_admin(conn, &caller)?;
-        unit::insert(conn, &new).map_err(on_constraint(&[("units_hsa_id_key", hsa_taken)]))
+        let row =
+            unit::insert(conn, &new).map_err(on_constraint(&[("units_hsa_id_key", hsa_taken)]))?;
+        ApiReply::created(format!("/api/v1/units/{}", row.id), &Unit::from(row))
     })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/units/{}", row.id)))
-        .json(Unit::from(row)))
+    .await
 }
 
 /// Change a unit (admin).
@@ -398,9 +402,11 @@ pub async fn patch_unit(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
+    idem: Idempotency,
     body: ApiJson<PatchUnit>,
-) -> AppResult<web::Json<Unit>> {
+) -> AppResult<ApiReply> {
     access::require_role(&caller, Role::Admin)?;
+    let key = idem.prepared(&caller.hsa_id);
     let id = id.into_inner();
     let body = body.0;
     let mut violations = Vec::new();
@@ -410,7 +416,7 @@ pub async fn patch_unit(
     if !violations.is_empty() {
         return Err(AppError::validation(violations));
     }
-    let row = db::transaction(&state.pool, move |conn| {
+    idempotency::run(&state.pool, key, move |conn| {
         access::acting_unit_or_admin(conn, &caller)?;
         let current = unit::find(conn, id)?.ok_or_else(|| AppError::not_found("unit"))?;
         if body.participating == Some(true) && current.kind != "specialist" {
@@ -422,10 +428,9 @@ pub async fn patch_unit(
             active: body.active,
             updated_at: Some(OffsetDateTime::now_utc()),
         };
-        Ok(unit::update(conn, id, &changes)?)
+        ApiReply::ok(&Unit::from(unit::update(conn, id, &changes)?))
     })
-    .await?;
-    Ok(web::Json(row.into()))
+    .await
 }
 
 /// Registers the directory routes.

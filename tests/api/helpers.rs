@@ -443,3 +443,113 @@ async fn into_resp<B: MessageBody>(res: ServiceResponse<B>) -> Resp {
         body,
     }
 }
+
+// ---- Additions for the message tests -------------------------------------------------------
+
+impl TestApp {
+    /// POST raw bytes (e.g. malformed JSON) as a persona, with a content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        who: &Persona,
+        body: &[u8],
+        content_type: &str,
+    ) -> Resp {
+        self.send(
+            Self::request(Method::POST, path, Some(&who.token()))
+                .insert_header((header::CONTENT_TYPE, content_type.to_string()))
+                .set_payload(body.to_vec()),
+        )
+        .await
+    }
+
+    /// A request without any token.
+    pub async fn send_anonymous(&self, method: Method, path: &str, body: Option<&Value>) -> Resp {
+        let mut req = Self::request(method, path, None);
+        if let Some(b) = body {
+            req = req.set_json(b);
+        }
+        self.send(req).await
+    }
+
+    /// The id of a registered patient by normalised 12-digit number (the demo seed registers
+    /// every safe test identity).
+    pub fn patient_id(&self, number12: &str) -> uuid::Uuid {
+        use samverkan::schema::patients;
+        let mut conn = self.db.conn();
+        patients::table
+            .filter(patients::personal_identity_number.eq(number12))
+            .select(patients::id)
+            .first(&mut conn)
+            .expect("registered patient")
+    }
+}
+
+// ---- Additions for the audit, events and FHIR tests ----------------------------------------
+
+/// A token of an integration platform reading the change feed: role `integration`, acting
+/// unit Vårdcentralen Halmstad, and `units` naming the units whose events it may read.
+pub fn integration_token(units: &[&str]) -> String {
+    mint_hs256(
+        &jwt_config(),
+        &TokenRequest {
+            sub: "SE2321000115-DEMOINT1".into(),
+            unit: Some(VC_HALMSTAD.into()),
+            name: Some("Integrationsplattform Demo".into()),
+            roles: vec!["integration".into()],
+            legitimerad: false,
+            profession: None,
+            units: units.iter().map(|u| u.to_string()).collect(),
+            ttl_minutes: 30,
+        },
+    )
+    .expect("mint integration token")
+}
+
+/// A receptförnyelse of Enalapril (not narcotic) from a kommun unit, correct in every way.
+pub fn recept_draft(patient_id: uuid::Uuid, recipient_unit_id: uuid::Uuid) -> Value {
+    serde_json::json!({
+        "patient_id": patient_id,
+        "recipient_unit_id": recipient_unit_id,
+        "subject": "Receptförnyelse Enalapril",
+        "body": "Patienten har tabletter kvar i en vecka. Ej akut. Tacksam för förnyelse.",
+        "details": {"drug_name": "Enalapril", "strength": "10 mg", "dosage": "1x1", "kind": "fornyelse"}
+    })
+}
+
+impl TestApp {
+    /// Sends a request as a persona with a client-chosen `X-Request-Id`.
+    pub async fn send_as(
+        &self,
+        method: Method,
+        path: &str,
+        who: &Persona,
+        body: Option<&Value>,
+        request_id: &str,
+    ) -> Resp {
+        let mut req = Self::request(method, path, Some(&who.token()))
+            .insert_header(("x-request-id", request_id.to_string()));
+        if let Some(b) = body {
+            req = req.set_json(b);
+        }
+        self.send(req).await
+    }
+
+    /// GET with a ready-made bearer token.
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Resp {
+        self.send(Self::request(Method::GET, path, Some(token)))
+            .await
+    }
+
+    /// Every access-log row, oldest first (read directly from the database).
+    pub fn access_log_rows(&self) -> Vec<samverkan::models::access_log::AccessLogRow> {
+        use samverkan::models::access_log::AccessLogRow;
+        use samverkan::schema::access_log;
+        let mut conn = self.db.conn();
+        access_log::table
+            .select(AccessLogRow::as_select())
+            .order(access_log::id.asc())
+            .load(&mut conn)
+            .expect("read access_log")
+    }
+}

@@ -1,11 +1,15 @@
 //! The API test suite: one binary, one module per resource, each test on its own database
 //! cloned from a migrated template.
 
+mod audit;
 mod auth;
 mod enrollments;
 mod errors;
+mod events;
+mod fhir;
 mod health;
 mod helpers;
+mod messages;
 mod openapi;
 mod patients;
 mod units;

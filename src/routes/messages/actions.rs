@@ -2,24 +2,27 @@
 //! transaction on the message row locked `FOR UPDATE`, so read, reply and cancel racing on the
 //! same message are decided one after the other and none is lost.
 
-use actix_web::{http::header, post, web, HttpResponse};
+use actix_web::{post, web};
 use diesel::PgConnection;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::{action, audited, Subject};
+use crate::audit::{action, audited_reply, Subject};
 use crate::auth::Caller;
+use crate::clock;
 use crate::domain::attachments::find_embedded_document;
 use crate::domain::lifecycle::{apply, Action, Party, Refusal, Status};
 use crate::domain::rules::RuleCode;
 use crate::domain::urgency::find_urgency;
 use crate::error::{AppError, AppResult, Violation};
 use crate::extract::ApiJson;
+use crate::idempotency::{Idempotency, PreparedKey};
 use crate::models::event::{self, kind};
 use crate::models::message::{self, MessageRow, NewStatusChange, ReplyRow};
 use crate::models::unit::UnitRow;
+use crate::reply::ApiReply;
 use crate::routes::access;
 use crate::routes::messages::bodies::check_text;
 use crate::routes::messages::view::{self, Message};
@@ -195,6 +198,59 @@ fn emit(
     Ok(())
 }
 
+/// A change of one message by a party: runs `change` on the locked row under the access log
+/// and the idempotency key, and answers with the message as it now is.
+async fn change_message<F>(
+    state: &AppState,
+    caller: &Caller,
+    audit_action: &'static str,
+    id: Uuid,
+    key: Option<PreparedKey>,
+    created: bool,
+    change: F,
+) -> AppResult<ApiReply>
+where
+    F: FnOnce(
+            &mut PgConnection,
+            &mut MessageRow,
+            &Actor<'_>,
+            Party,
+            OffsetDateTime,
+        ) -> AppResult<()>
+        + Send
+        + 'static,
+{
+    let c = caller.clone();
+    audited_reply(
+        &state.pool,
+        caller,
+        audit_action,
+        Subject::message(id),
+        key,
+        move |conn, subject| {
+            let now = clock::now();
+            let (mut row, unit, party) = locked_for(conn, &c, id, subject)?;
+            change(
+                conn,
+                &mut row,
+                &Actor {
+                    caller: &c,
+                    unit: &unit,
+                },
+                party,
+                now,
+            )?;
+            let view = view::build_one(conn, row, now)?;
+            if created {
+                ApiReply::created(format!("/api/v1/messages/{}", view.id), &view)
+            } else {
+                ApiReply::ok(&view)
+            }
+        },
+    )
+    .await
+}
+
 /// Acknowledge a message.
 ///
 /// The receiving unit acknowledges reading the message: `sent` → `read`. Idempotent: reading a
@@ -209,41 +265,65 @@ fn emit(
 pub async fn read_message(
     state: web::Data<AppState>,
     caller: Caller,
+    idem: Idempotency,
     id: web::Path<Uuid>,
-) -> AppResult<web::Json<Message>> {
-    let id = id.into_inner();
-    let c = caller.clone();
-    let msg = audited(
-        &state.pool,
+) -> AppResult<ApiReply> {
+    let key = idem.prepared(&caller.hsa_id);
+    change_message(
+        &state,
         &caller,
         action::MESSAGE_ACKNOWLEDGE,
-        Subject::message(id),
-        move |conn, subject| {
-            let caller = c;
-            let now = OffsetDateTime::now_utc();
-            let (mut row, unit, party) = locked_for(conn, &caller, id, subject)?;
-            let (from, next) = decide(&row, Action::Read, party)?;
+        id.into_inner(),
+        key,
+        false,
+        |conn, row, by, party, now| {
+            let (from, next) = decide(row, Action::Read, party)?;
             if let Some(to) = next {
                 row.status = to.as_str().into();
                 row.read_at = Some(now);
-                emit(conn, kind::MESSAGE_READ, &row, now)?;
-                record(
-                    conn,
-                    &row,
-                    (from, to),
-                    &Actor {
-                        caller: &caller,
-                        unit: &unit,
-                    },
-                    now,
-                    None,
-                )?;
+                emit(conn, kind::MESSAGE_READ, row, now)?;
+                record(conn, row, (from, to), by, now, None)?;
             }
-            view::build_one(conn, row, now)
+            Ok(())
         },
     )
-    .await?;
-    Ok(web::Json(msg))
+    .await
+}
+
+/// The routine's rules for a reply's text and author: every violation at once.
+fn reply_violations(caller: &Caller, reply: &NewReply) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    check_text(&mut violations, "body", &reply.body, 4000);
+    let hits = find_urgency(&reply.body);
+    if !hits.is_empty() {
+        let words: Vec<String> = hits.iter().map(|h| format!("\"{}\"", h.matched)).collect();
+        violations.push(Violation::new(
+            RuleCode::Akut.as_str(),
+            "body",
+            format!(
+                "Svaret innehåller {} och tyder på ett akut ärende. Akuta ärenden hanteras per telefon; ring avsändaren.",
+                words.join(", ")
+            ),
+        ));
+    }
+    if let Some(kind) = find_embedded_document(&reply.body) {
+        violations.push(Violation::new(
+            RuleCode::Bilaga.as_str(),
+            "body",
+            format!(
+                "Svaret innehåller {}. Bifoga inga journalhandlingar eller dokument; skriv texten i svaret.",
+                kind.description_sv()
+            ),
+        ));
+    }
+    if !caller.legitimerad {
+        violations.push(Violation::new(
+            RuleCode::EjLegitimerad.as_str(),
+            "sender",
+            "Bara legitimerad personal får svara. Be en legitimerad kollega svara.",
+        ));
+    }
+    violations
 }
 
 /// Reply to a message.
@@ -262,46 +342,22 @@ pub async fn read_message(
 pub async fn reply_to_message(
     state: web::Data<AppState>,
     caller: Caller,
+    idem: Idempotency,
     id: web::Path<Uuid>,
     body: ApiJson<NewReply>,
-) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
+) -> AppResult<ApiReply> {
+    let key = idem.prepared(&caller.hsa_id);
     let reply = body.0;
-    let mut violations = Vec::new();
-    check_text(&mut violations, "body", &reply.body, 4000);
-    let hits = find_urgency(&reply.body);
-    if !hits.is_empty() {
-        let words: Vec<String> = hits.iter().map(|h| format!("\"{}\"", h.matched)).collect();
-        violations.push(Violation::new(
-            RuleCode::Akut.as_str(),
-            "body",
-            format!("Svaret innehåller {} och tyder på ett akut ärende. Akuta ärenden hanteras per telefon; ring avsändaren.", words.join(", ")),
-        ));
-    }
-    if let Some(kind) = find_embedded_document(&reply.body) {
-        violations.push(Violation::new(
-            RuleCode::Bilaga.as_str(),
-            "body",
-            format!("Svaret innehåller {}. Bifoga inga journalhandlingar eller dokument; skriv texten i svaret.", kind.description_sv()),
-        ));
-    }
-    if !caller.legitimerad {
-        violations.push(Violation::new(
-            RuleCode::EjLegitimerad.as_str(),
-            "sender",
-            "Bara legitimerad personal får svara. Be en legitimerad kollega svara.",
-        ));
-    }
-    let c = caller.clone();
-    let msg = audited(
-        &state.pool,
+    let violations = reply_violations(&caller, &reply);
+    change_message(
+        &state,
         &caller,
         action::MESSAGE_REPLY,
-        Subject::message(id),
-        move |conn, subject| {
-            let caller = c;
-            let now = OffsetDateTime::now_utc();
-            let (mut row, unit, party) = locked_for(conn, &caller, id, subject)?;
+        id.into_inner(),
+        key,
+        true,
+        move |conn, row, by, party, now| {
+            // Outsiders got their 404 already; only a party learns what is wrong with its reply.
             if !violations.is_empty() {
                 let routine = violations
                     .iter()
@@ -316,45 +372,31 @@ pub async fn reply_to_message(
                     AppError::validation(violations)
                 });
             }
-            let (from, next) = decide(&row, Action::Reply, party)?;
+            let (from, next) = decide(row, Action::Reply, party)?;
             if let Some(to) = next {
                 row.status = to.as_str().into();
                 row.answered_at = Some(now);
                 row.read_at.get_or_insert(now);
-                record(
-                    conn,
-                    &row,
-                    (from, to),
-                    &Actor {
-                        caller: &caller,
-                        unit: &unit,
-                    },
-                    now,
-                    None,
-                )?;
+                record(conn, row, (from, to), by, now, None)?;
             }
             message::insert_reply(
                 conn,
                 &ReplyRow {
                     id: Uuid::now_v7(),
                     message_id: row.id,
-                    author_unit_id: unit.id,
-                    author_hsa_id: caller.hsa_id.clone(),
-                    author_name: caller.name.clone(),
-                    author_profession: caller.profession.clone(),
+                    author_unit_id: by.unit.id,
+                    author_hsa_id: by.caller.hsa_id.clone(),
+                    author_name: by.caller.name.clone(),
+                    author_profession: by.caller.profession.clone(),
                     body: reply.body,
                     outcome: reply.outcome.map(|o| o.as_str().to_string()),
                     created_at: now,
                 },
             )?;
-            emit(conn, kind::MESSAGE_REPLIED, &row, now)?;
-            view::build_one(conn, row, now)
+            emit(conn, kind::MESSAGE_REPLIED, row, now)
         },
     )
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/messages/{}", msg.id)))
-        .json(msg))
+    .await
 }
 
 /// Close a message.
@@ -370,42 +412,30 @@ pub async fn reply_to_message(
 pub async fn close_message(
     state: web::Data<AppState>,
     caller: Caller,
+    idem: Idempotency,
     id: web::Path<Uuid>,
-) -> AppResult<web::Json<Message>> {
-    let id = id.into_inner();
-    let c = caller.clone();
-    let msg = audited(
-        &state.pool,
+) -> AppResult<ApiReply> {
+    let key = idem.prepared(&caller.hsa_id);
+    change_message(
+        &state,
         &caller,
         action::MESSAGE_CLOSE,
-        Subject::message(id),
-        move |conn, subject| {
-            let caller = c;
-            let now = OffsetDateTime::now_utc();
-            let (mut row, unit, party) = locked_for(conn, &caller, id, subject)?;
-            access::require_licensed(&caller)?;
-            let (from, next) = decide(&row, Action::Close, party)?;
+        id.into_inner(),
+        key,
+        false,
+        |conn, row, by, party, now| {
+            access::require_licensed(by.caller)?;
+            let (from, next) = decide(row, Action::Close, party)?;
             if let Some(to) = next {
                 row.status = to.as_str().into();
                 row.closed_at = Some(now);
-                emit(conn, kind::MESSAGE_CLOSED, &row, now)?;
-                record(
-                    conn,
-                    &row,
-                    (from, to),
-                    &Actor {
-                        caller: &caller,
-                        unit: &unit,
-                    },
-                    now,
-                    None,
-                )?;
+                emit(conn, kind::MESSAGE_CLOSED, row, now)?;
+                record(conn, row, (from, to), by, now, None)?;
             }
-            view::build_one(conn, row, now)
+            Ok(())
         },
     )
-    .await?;
-    Ok(web::Json(msg))
+    .await
 }
 
 /// Cancel a message.
@@ -422,66 +452,53 @@ pub async fn close_message(
 pub async fn cancel_message(
     state: web::Data<AppState>,
     caller: Caller,
+    idem: Idempotency,
     id: web::Path<Uuid>,
     body: ApiJson<CancelMessage>,
-) -> AppResult<web::Json<Message>> {
-    let id = id.into_inner();
+) -> AppResult<ApiReply> {
+    let key = idem.prepared(&caller.hsa_id);
     let cancel = body.0;
     let comment = cancel
         .comment
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
-    match (&comment, cancel.reason) {
-        (Some(c), _) if c.chars().count() > 500 => {
-            return Err(AppError::invalid(
-                "TOO_LONG",
-                "comment",
-                "Högst 500 tecken.",
-            ))
-        }
-        (None, CancelReason::Other) => {
-            return Err(AppError::invalid(
-                "COMMENT_REQUIRED",
-                "comment",
-                "Skriv varför meddelandet återkallas.",
-            ))
-        }
-        _ => {}
-    }
-    let c = caller.clone();
-    let msg = audited(
-        &state.pool,
+    change_message(
+        &state,
         &caller,
         action::MESSAGE_CANCEL,
-        Subject::message(id),
-        move |conn, subject| {
-            let caller = c;
-            let now = OffsetDateTime::now_utc();
-            let (mut row, unit, party) = locked_for(conn, &caller, id, subject)?;
-            access::require_licensed(&caller)?;
-            let (from, next) = decide(&row, Action::Cancel, party)?;
+        id.into_inner(),
+        key,
+        false,
+        move |conn, row, by, party, now| {
+            access::require_licensed(by.caller)?;
+            let (from, next) = decide(row, Action::Cancel, party)?;
+            match (&comment, cancel.reason) {
+                (Some(c), _) if c.chars().count() > 500 => {
+                    return Err(AppError::invalid(
+                        "TOO_LONG",
+                        "comment",
+                        "Högst 500 tecken.",
+                    ))
+                }
+                (None, CancelReason::Other) => {
+                    return Err(AppError::invalid(
+                        "COMMENT_REQUIRED",
+                        "comment",
+                        "Skriv varför meddelandet återkallas.",
+                    ))
+                }
+                _ => {}
+            }
             if let Some(to) = next {
-                emit(conn, kind::MESSAGE_CANCELLED, &row, now)?;
                 row.status = to.as_str().into();
                 row.cancelled_at = Some(now);
                 row.cancel_reason = Some(cancel.reason.as_str().into());
                 row.cancel_comment = comment;
-                let by = Actor {
-                    caller: &caller,
-                    unit: &unit,
-                };
-                record(
-                    conn,
-                    &row,
-                    (from, to),
-                    &by,
-                    now,
-                    Some(cancel.reason.as_str()),
-                )?;
+                emit(conn, kind::MESSAGE_CANCELLED, row, now)?;
+                record(conn, row, (from, to), by, now, Some(cancel.reason.as_str()))?;
             }
-            view::build_one(conn, row, now)
+            Ok(())
         },
     )
-    .await?;
-    Ok(web::Json(msg))
+    .await
 }

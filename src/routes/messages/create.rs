@@ -2,7 +2,7 @@
 //! then judged by the routine's rules with the facts looked up in one transaction (acting unit,
 //! recipient, patient, enrollment, narcotics reference). Every violation is reported at once.
 
-use actix_web::{http::header, post, web, HttpResponse};
+use actix_web::{post, web};
 use diesel::PgConnection;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -10,8 +10,9 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::{action, audited, Subject};
+use crate::audit::{action, audited, audited_reply, Subject};
 use crate::auth::Caller;
+use crate::clock;
 use crate::domain::attachments::is_attachment_field_name;
 use crate::domain::narcotics::NarcoticsIndex;
 use crate::domain::reply_window::{to_stockholm, ReplyWindow};
@@ -19,10 +20,12 @@ use crate::domain::routing::{routing_problem, UnitFacts, UnitKind};
 use crate::domain::rules::{self, Draft, ReceptFacts, ReceptKind as RuleReceptKind};
 use crate::error::{AppError, AppResult, Violation};
 use crate::extract::{from_value, ApiJson};
+use crate::idempotency::Idempotency;
 use crate::models::event::{self, kind};
 use crate::models::message::{self, MessageRow, NewStatusChange};
 use crate::models::unit::{self, UnitRow};
 use crate::models::{enrollment, patient};
+use crate::reply::ApiReply;
 use crate::routes::access;
 use crate::routes::messages::bodies::{
     BokningDetails, Details, NewBokning, NewMessage, NewProvtagning, NewRecept, NewUppfoljning,
@@ -180,6 +183,10 @@ fn judge<D: Details>(
     let sender = access::staff_unit(conn, caller, subject)?;
     let mut violations = parsed.violations.clone();
     let Some(msg) = &parsed.message else {
+        // What the routine forbids regardless of the rest is reported with the parse problem.
+        for v in rules::evaluate_unparsed(caller.legitimerad, &parsed.attachments) {
+            violations.push(Violation::new(v.code.as_str(), v.field, v.message));
+        }
         return Ok(Judged { violations, sender });
     };
     let recipient = unit::find(conn, msg.recipient_unit_id)?;
@@ -270,18 +277,21 @@ fn named<D>(parsed: &Parsed<D>) -> Subject {
 async fn create<D: Details>(
     state: web::Data<AppState>,
     caller: Caller,
+    idem: Idempotency,
     raw: Value,
-) -> AppResult<HttpResponse> {
-    let now = OffsetDateTime::now_utc();
+) -> AppResult<ApiReply> {
+    let key = idem.prepared(&caller.hsa_id);
+    let now = clock::now();
     let parsed = parse::<D>(raw, now);
     let st = state.clone();
     let c = caller.clone();
     let named = named(&parsed);
-    let created = audited(
+    audited_reply(
         &state.pool,
         &caller,
         action::MESSAGE_CREATE,
         named,
+        key,
         move |conn, subject| {
             let caller = c;
             let judged = judge(conn, &st, &caller, &parsed, now, subject)?;
@@ -338,15 +348,13 @@ async fn create<D: Details>(
                 Some(row.patient_id),
             )?;
             let mut views = view::build(conn, vec![row], now)?;
-            views
+            let created = views
                 .pop()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no view of the new message")))
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no view of the new message")))?;
+            ApiReply::created(format!("/api/v1/messages/{}", created.id), &created)
         },
     )
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/messages/{}", created.id)))
-        .json(created))
+    .await
 }
 
 async fn check<D: Details>(
@@ -354,7 +362,7 @@ async fn check<D: Details>(
     caller: Caller,
     raw: Value,
 ) -> AppResult<web::Json<DraftCheck>> {
-    let now = OffsetDateTime::now_utc();
+    let now = clock::now();
     let parsed = parse::<D>(raw, now);
     let st = state.clone();
     let c = caller.clone();
@@ -381,8 +389,8 @@ macro_rules! category_routes {
             (status = 201, description = "Sent; `Location` names the message.", body = Message, headers(("Location" = String, description = "URL of the message"))),
         ))]
         #[post($path)]
-        pub async fn $create(state: web::Data<AppState>, caller: Caller, body: ApiJson<Value>) -> AppResult<HttpResponse> {
-            create::<$details>(state, caller, body.0).await
+        pub async fn $create(state: web::Data<AppState>, caller: Caller, idem: Idempotency, body: ApiJson<Value>) -> AppResult<ApiReply> {
+            create::<$details>(state, caller, idem, body.0).await
         }
 
         #[doc = $check_summary]

@@ -85,7 +85,7 @@ pub struct MessageQuery {
 pub struct MessagePage {
     /// Newest first.
     pub items: Vec<Message>,
-    /// Pass as `cursor` for the next page; absent on the last page.
+    /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
 
