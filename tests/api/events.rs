@@ -158,7 +158,17 @@ async fn a_message_read_replied_and_closed_produces_four_events_in_order_without
     let app = TestApp::spawn().await;
     let tolvan = app.patient_id(TOLVAN);
     let m = send_recept(&app).await;
-    app.post(&format!("/api/v1/messages/{m}/read"), &doctor(), &json!({}))
+    for _ in 0..2 {
+        // The second acknowledgement changes nothing and emits nothing.
+        app.post(&format!("/api/v1/messages/{m}/read"), &doctor(), &json!({}))
+            .await
+            .assert_status(200);
+    }
+    // Reading and exporting are no changes.
+    app.get(&format!("/api/v1/messages/{m}"), &nurse())
+        .await
+        .assert_status(200);
+    app.get(&format!("/api/v1/messages/{m}/fhir"), &doctor())
         .await
         .assert_status(200);
     let reply_text = "Förnyat i två månader, hälsningar doktorn.";
@@ -223,9 +233,34 @@ async fn a_cancellation_produces_message_cancelled() {
     .await
     .assert_status(200);
 
+    // A refused cancellation (after the recipient read it) emits nothing.
+    let read_first = send_recept(&app).await;
+    app.post(
+        &format!("/api/v1/messages/{read_first}/read"),
+        &doctor(),
+        &json!({}),
+    )
+    .await
+    .assert_status(200);
+    app.post(
+        &format!("/api/v1/messages/{read_first}/cancel"),
+        &nurse(),
+        &json!({"reason": "wrong_patient"}),
+    )
+    .await
+    .assert_problem(409, "INVALID_TRANSITION");
+
     let page = feed(&app, &halmstad_feed(), "").await;
 
-    assert_eq!(types(&page), ["message.created", "message.cancelled"]);
+    assert_eq!(
+        types(&page),
+        [
+            "message.created",
+            "message.cancelled",
+            "message.created",
+            "message.read"
+        ]
+    );
     let cancelled = &event_list(&page)[1];
     assert_event_shape(cancelled);
     assert_eq!(cancelled["message_id"], m);

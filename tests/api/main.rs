@@ -9,6 +9,7 @@ mod events;
 mod fhir;
 mod health;
 mod helpers;
+mod idempotency;
 mod messages;
 mod openapi;
 mod patients;

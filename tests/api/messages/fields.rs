@@ -1,6 +1,6 @@
 //! Field checks on both sides of each edge: lengths of subject and body, analyses count and
 //! wished dates, the uppföljning content and plausibility of measurements, enum values and
-//! NUL characters. Only field problems is `VALIDATION_FAILED`, with the field named.
+//! NUL characters. A draft with only field problems is `VALIDATION_FAILED`, the field named.
 
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
