@@ -250,7 +250,15 @@ impl From<diesel::result::Error> for AppError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => Self::NotFound("No such resource.".into()),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::db_unavailable(),
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Self::db_unavailable(),
+            Error::DatabaseError(_, info) if is_timeout_message(info.message()) => {
+                Self::Unavailable(
+                    "The data is busy (another request holds it); try again shortly.".into(),
+                )
+            }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => Self::Conflict {
                 code: "CONCURRENT_UPDATE",
                 detail: "Another request changed this resource at the same time; try again.".into(),
@@ -264,6 +272,13 @@ impl From<diesel::result::Error> for AppError {
             other => Self::Internal(anyhow::Error::new(other)),
         }
     }
+}
+
+/// Our sessions' lock_timeout and statement_timeout (see db.rs) cancel a statement that waits
+/// too long: a transient condition, not a defect.
+fn is_timeout_message(msg: &str) -> bool {
+    msg.contains("canceling statement due to lock timeout")
+        || msg.contains("canceling statement due to statement timeout")
 }
 
 fn is_connection_message(msg: &str) -> bool {
@@ -295,3 +310,70 @@ pub fn on_constraint(map: ConstraintErrors) -> impl Fn(diesel::result::Error) ->
 
 /// The result type of handlers and use cases.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db_error(kind: DatabaseErrorKind, msg: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(msg.to_string()))
+    }
+
+    #[test]
+    fn a_lost_database_connection_is_503_not_500() {
+        for e in [
+            db_error(
+                DatabaseErrorKind::UnableToSendCommand,
+                "no connection to the server",
+            ),
+            db_error(
+                DatabaseErrorKind::ClosedConnection,
+                "server closed the connection",
+            ),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+        ] {
+            assert_eq!(
+                AppError::from(e).status_code(),
+                StatusCode::SERVICE_UNAVAILABLE
+            );
+        }
+    }
+
+    #[test]
+    fn a_lock_or_statement_timeout_is_503_and_other_errors_are_500() {
+        let lock = db_error(
+            DatabaseErrorKind::Unknown,
+            "canceling statement due to lock timeout",
+        );
+        assert_eq!(
+            AppError::from(lock).status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let stmt = db_error(
+            DatabaseErrorKind::Unknown,
+            "canceling statement due to statement timeout",
+        );
+        assert_eq!(
+            AppError::from(stmt).status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let other = db_error(DatabaseErrorKind::Unknown, "division by zero");
+        assert_eq!(
+            AppError::from(other).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
+    fn a_problem_carries_its_code_and_every_violation() {
+        let p = AppError::validation(vec![Violation::new("AKUT", "body", "x")]).to_problem();
+        assert_eq!(p.status, 422);
+        assert_eq!(p.code, "VALIDATION_FAILED");
+        assert_eq!(p.violations.len(), 1);
+        assert_eq!(p.type_, "urn:samverkan:problem:validation-failed");
+    }
+}

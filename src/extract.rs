@@ -183,7 +183,11 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
 }
 
 /// `web::PathConfig` error handler: a malformed id cannot name anything, so it is 404 —
-/// the same answer as an id that does not exist.
-pub fn path_error(_err: PathError, _req: &HttpRequest) -> actix_web::Error {
+/// the same answer as an id that does not exist — unless the path is another resource that
+/// does not take this method (`GET /patients/lookup`): 405.
+pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    if let Some(res) = crate::startup::method_not_allowed(req) {
+        return actix_web::error::InternalError::from_response(err, res).into();
+    }
     AppError::NotFound("No resource at that path.".into()).into()
 }

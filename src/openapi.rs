@@ -181,6 +181,258 @@ fn idempotency_header() -> utoipa::openapi::path::Parameter {
         .description(Some(
             "Makes a retry safe: the same key and body from the same caller within 24 hours gets the first answer back (with `Idempotent-Replayed: true`) and no second effect. 1–255 visible ASCII characters, e.g. a UUID.",
         ))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                // Visible ASCII only (0x21–0x7E), as the server checks.
+                .pattern(Some("^[!-~]+$")),
+        ))
         .build()
+}
+
+/// Characters Rust's `str::trim` removes (Unicode `White_Space`). The server trims texts before
+/// it checks that they are not empty, so a required text needs one character outside this set.
+/// Spelled out rather than `\S`: JSON Schema's (ECMA-262) `\s` leaves out U+0085 and adds U+FEFF.
+const NON_BLANK: &str =
+    "[^\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+
+/// Says in the schema what the server checks of every required text: a string property with
+/// `minLength` ≥ 1 and no `pattern` of its own gets the [`NON_BLANK`] pattern, because the
+/// server refuses a text of only whitespace (`REQUIRED`/`LENGTH`, 422) as empty.
+pub struct NonBlankTexts;
+
+impl Modify for NonBlankTexts {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            for schema in components.schemas.values_mut() {
+                non_blank(schema);
+            }
+        }
+    }
+}
+
+fn non_blank(schema: &mut RefOr<utoipa::openapi::schema::Schema>) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(o) => {
+            if o.min_length.is_some_and(|n| n >= 1) && o.pattern.is_none() {
+                o.pattern = Some(NON_BLANK.to_string());
+            }
+            o.properties.values_mut().for_each(non_blank);
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                non_blank(items);
+            }
+        }
+        Schema::OneOf(s) => s.items.iter_mut().for_each(non_blank),
+        Schema::AllOf(s) => s.items.iter_mut().for_each(non_blank),
+        Schema::AnyOf(s) => s.items.iter_mut().for_each(non_blank),
+        _ => {}
+    }
+}
+
+/// Tagged enums whose variants refuse unknown fields (`#[serde(tag = ..., deny_unknown_fields)]`):
+/// utoipa 5 does not carry `deny_unknown_fields` over to the variants of such an enum.
+const CLOSED_TAGGED_ENUMS: &[&str] = &["Measurement"];
+
+/// Gives every variant of the [`CLOSED_TAGGED_ENUMS`] `additionalProperties: false`, as the
+/// server refuses unknown fields there (422 `UNKNOWN_FIELD`).
+pub struct ClosedVariants;
+
+impl Modify for ClosedVariants {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{AdditionalProperties, Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for name in CLOSED_TAGGED_ENUMS {
+            let Some(RefOr::T(Schema::OneOf(one_of))) = components.schemas.get_mut(*name) else {
+                continue;
+            };
+            for variant in &mut one_of.items {
+                if let RefOr::T(Schema::Object(o)) = variant {
+                    o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+    }
+}
+
+/// OpenAPI links from what an operation creates or returns to what can be done with it next
+/// (message → read, reply, close, cancel, FHIR; patient → enrollments; unit → change), so
+/// clients and the stateful phase of contract fuzzing can follow them.
+pub struct Links;
+
+/// (operation, status, link name, target operation, [(parameter, runtime expression)]).
+type LinkSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+const BODY_ID: &[(&str, &str)] = &[("id", "$response.body#/id")];
+const FIRST_ITEM_ID: &[(&str, &str)] = &[("id", "$response.body#/items/0/id")];
+
+/// The message operations a message answer links to.
+const MESSAGE_NEXT: &[(&str, &str)] = &[
+    ("GetMessage", "get_message"),
+    ("GetMessageFhir", "get_message_fhir"),
+    ("ReadMessage", "read_message"),
+    ("ReplyToMessage", "reply_to_message"),
+    ("CloseMessage", "close_message"),
+    ("CancelMessage", "cancel_message"),
+];
+
+const OTHER_LINKS: &[LinkSpec] = &[
+    ("register_patient", "201", "GetPatient", "get_patient", BODY_ID),
+    ("register_patient", "201", "ListEnrollments", "list_enrollments", BODY_ID),
+    ("register_patient", "201", "CreateEnrollment", "create_enrollment", BODY_ID),
+    ("register_patient", "201", "PatientAccessLog", "patient_access_log", BODY_ID),
+    ("register_patient", "200", "GetPatient", "get_patient", BODY_ID),
+    ("register_patient", "200", "ListEnrollments", "list_enrollments", BODY_ID),
+    ("register_patient", "200", "CreateEnrollment", "create_enrollment", BODY_ID),
+    ("lookup_patient", "200", "GetPatient", "get_patient", BODY_ID),
+    ("lookup_patient", "200", "ListEnrollments", "list_enrollments", BODY_ID),
+    ("lookup_patient", "200", "CreateEnrollment", "create_enrollment", BODY_ID),
+    ("get_patient", "200", "ListEnrollments", "list_enrollments", BODY_ID),
+    (
+        "create_enrollment",
+        "201",
+        "EndEnrollment",
+        "end_enrollment",
+        &[("id", "$response.body#/patient_id"), ("eid", "$response.body#/id")],
+    ),
+    (
+        "create_enrollment",
+        "201",
+        "GetPatient",
+        "get_patient",
+        &[("id", "$response.body#/patient_id")],
+    ),
+    ("create_unit", "201", "GetUnit", "get_unit", BODY_ID),
+    ("create_unit", "201", "PatchUnit", "patch_unit", BODY_ID),
+    ("patch_unit", "200", "GetUnit", "get_unit", BODY_ID),
+    ("list_units", "200", "GetFirstUnit", "get_unit", FIRST_ITEM_ID),
+    ("list_messages", "200", "GetFirstMessage", "get_message", FIRST_ITEM_ID),
+];
+
+/// Operations answering with a message, and the status of that answer.
+const MESSAGE_ANSWERS: &[(&str, &str)] = &[
+    ("create_recept", "201"),
+    ("create_provtagning", "201"),
+    ("create_uppfoljning", "201"),
+    ("create_bokning", "201"),
+    ("get_message", "200"),
+    ("read_message", "200"),
+    ("reply_to_message", "201"),
+];
+
+impl Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut specs: Vec<(&str, &str, &str, &str, &[(&str, &str)])> = OTHER_LINKS.to_vec();
+        for (op, status) in MESSAGE_ANSWERS {
+            for (name, target) in MESSAGE_NEXT {
+                if op != target {
+                    specs.push((op, status, name, target, BODY_ID));
+                }
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let Some(id) = op.operation_id.clone() else {
+                    continue;
+                };
+                for (_, status, name, target, params) in specs.iter().filter(|s| s.0 == id) {
+                    let Some(RefOr::T(response)) = op.responses.responses.get_mut(*status) else {
+                        continue;
+                    };
+                    response
+                        .links
+                        .insert((*name).to_string(), RefOr::T(link(target, params)));
+                }
+            }
+        }
+    }
+}
+
+/// A link to `target` with these parameters. utoipa 5 serialises `Link::operation_id` as
+/// `operation_id` (fixed in utoipa 6), which no OpenAPI tool reads, so the id goes into the
+/// flattened extensions under its proper name `operationId`.
+fn link(target: &str, params: &[(&str, &str)]) -> utoipa::openapi::link::Link {
+    let mut link = utoipa::openapi::link::LinkBuilder::new().extensions(Some(
+        utoipa::openapi::extensions::Extensions::from_iter([("operationId", target)]),
+    ));
+    for (param, expr) in params {
+        link = link.parameter(*param, *expr);
+    }
+    link.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// Every link names operations that exist, and every linking operation exists.
+    #[test]
+    fn links_name_existing_operations() {
+        let api = crate::startup::openapi_document();
+        let ops: Vec<&utoipa::openapi::path::Operation> = api
+            .paths
+            .paths
+            .values()
+            .flat_map(|i| [&i.get, &i.post, &i.put, &i.patch, &i.delete])
+            .flatten()
+            .collect();
+        let ids: BTreeSet<&str> = ops
+            .iter()
+            .filter_map(|o| o.operation_id.as_deref())
+            .collect();
+        for (source, ..) in super::OTHER_LINKS {
+            assert!(ids.contains(source), "no operation {source}");
+        }
+        for (source, _) in super::MESSAGE_ANSWERS {
+            assert!(ids.contains(source), "no operation {source}");
+        }
+        let mut links = 0;
+        for op in ops {
+            for response in op.responses.responses.values() {
+                let utoipa::openapi::RefOr::T(r) = response else {
+                    continue;
+                };
+                for link in r.links.values() {
+                    let utoipa::openapi::RefOr::T(link) = link else {
+                        continue;
+                    };
+                    let target = serde_json::to_value(link).unwrap()["operationId"].clone();
+                    assert!(
+                        target.as_str().is_some_and(|t| ids.contains(t)),
+                        "link to {target}"
+                    );
+                    links += 1;
+                }
+            }
+        }
+        // Each one landed on a response the operation really has.
+        let expected = super::OTHER_LINKS.len()
+            + super::MESSAGE_ANSWERS
+                .iter()
+                .map(|(op, _)| super::MESSAGE_NEXT.iter().filter(|(_, t)| t != op).count())
+                .sum::<usize>();
+        assert_eq!(links, expected);
+    }
 }

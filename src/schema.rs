@@ -57,6 +57,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    message_counts (unit_id, mailbox, status, shard) {
+        unit_id -> Uuid,
+        mailbox -> Text,
+        status -> Text,
+        shard -> Int2,
+        n -> Int8,
+    }
+}
+
+diesel::table! {
     message_replies (id) {
         id -> Uuid,
         message_id -> Uuid,
@@ -122,6 +132,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    patient_relations (unit_id, patient_id) {
+        unit_id -> Uuid,
+        patient_id -> Uuid,
+        since -> Timestamptz,
+    }
+}
+
+diesel::table! {
     patients (id) {
         id -> Uuid,
         #[max_length = 12]
@@ -155,16 +173,20 @@ diesel::joinable!(message_replies -> units (author_unit_id));
 diesel::joinable!(message_status_changes -> messages (message_id));
 diesel::joinable!(message_status_changes -> units (actor_unit_id));
 diesel::joinable!(messages -> patients (patient_id));
+diesel::joinable!(patient_relations -> patients (patient_id));
+diesel::joinable!(patient_relations -> units (unit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_log,
     enrollments,
     events,
     idempotency_keys,
+    message_counts,
     message_replies,
     message_status_changes,
     messages,
     narcotics,
+    patient_relations,
     patients,
     units,
 );

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::models::enrollment::{self, NewEnrollment};
 use crate::models::patient::{self, NewPatient};
+use crate::models::patient_relation;
 use crate::models::unit::{self, NewUnit};
 use crate::schema::units;
 
@@ -181,6 +182,15 @@ pub fn demo(conn: &mut PgConnection) -> QueryResult<SeedReport> {
                 },
             )?;
             report.patients_created += usize::from(created);
+        }
+        // Vårdcentralen Halmstad takes part in the care of every demo patient (they are listed
+        // there); Halmstad's home health care gets its relation from Tolvan's enrollment.
+        let vc = unit::find_by_hsa_id(conn, "SE2321000115-DEMOVC01")?
+            .ok_or(diesel::result::Error::NotFound)?;
+        for (number, _, _) in DEMO_PATIENTS {
+            if let Some(p) = patient::find_by_number(conn, number)? {
+                patient_relation::note(conn, vc.id, p.id)?;
+            }
         }
         // Tolvan is enrolled in Halmstad's home health care.
         let tolvan = patient::find_by_number(conn, "191212121212")?

@@ -12,7 +12,7 @@ use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, PROBLEM_JSON};
-use crate::openapi::{ApiDoc, ErrorResponses};
+use crate::openapi::{ApiDoc, ClosedVariants, ErrorResponses, Links, NonBlankTexts};
 use crate::request_id::{self, SamverkanRootSpan};
 use crate::routes;
 use crate::state::AppState;
@@ -23,9 +23,13 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(scope::scope("/api/v1").configure(routes::configure_api));
 }
 
-/// Finishes the generated document: shared error responses on every operation.
+/// Finishes the generated document: shared error responses on every operation, the non-blank
+/// pattern of required texts, closed tagged-enum variants, and the links between operations.
 fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     ErrorResponses.modify(&mut api);
+    NonBlankTexts.modify(&mut api);
+    ClosedVariants.modify(&mut api);
+    Links.modify(&mut api);
     api
 }
 
@@ -68,10 +72,13 @@ impl KnownRoutes {
         Self(routes)
     }
 
-    /// Methods allowed on `path`, if any route template matches it.
+    /// Methods allowed on `path`, if any route template matches it. Only the most specific
+    /// templates count: `/patients/lookup` is its own resource, not a patient id for
+    /// `/patients/{id}`.
     fn allowed(&self, path: &str) -> Vec<Method> {
         let segments: Vec<&str> = path.split('/').collect();
         let mut allowed = Vec::new();
+        let mut best_literals = 0;
         for (template, methods) in &self.0 {
             let matches = template.len() == segments.len()
                 && template.iter().zip(&segments).all(|(t, s)| {
@@ -81,7 +88,15 @@ impl KnownRoutes {
                         t == s
                     }
                 });
-            if matches {
+            if !matches {
+                continue;
+            }
+            let literals = template.iter().filter(|t| !t.starts_with('{')).count();
+            if literals > best_literals {
+                best_literals = literals;
+                allowed.clear();
+            }
+            if literals == best_literals {
                 allowed.extend(methods.iter().cloned());
             }
         }
@@ -90,22 +105,31 @@ impl KnownRoutes {
 }
 
 /// Answers every request no route took: 405 with `Allow` when the path exists, else 404.
-async fn fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResponse {
+async fn fallback(req: HttpRequest) -> HttpResponse {
+    method_not_allowed(&req)
+        .unwrap_or_else(|| AppError::NotFound("No such route.".into()).error_response())
+}
+
+/// 405 with `Allow` when the request's path is a documented resource that does not take the
+/// request's method. Also used when a path parameter does not parse: `GET /patients/lookup`
+/// reaches `GET /patients/{id}` with the id `lookup`, but `/patients/lookup` is a resource of
+/// its own that only takes POST.
+pub fn method_not_allowed(req: &HttpRequest) -> Option<HttpResponse> {
+    let routes = req.app_data::<web::Data<KnownRoutes>>()?;
     let allowed = routes.allowed(req.path());
-    if allowed.is_empty() {
-        AppError::NotFound("No such route.".into()).error_response()
-    } else {
-        let mut res = AppError::MethodNotAllowed.error_response();
-        let list = allowed
-            .iter()
-            .map(Method::as_str)
-            .collect::<Vec<_>>()
-            .join(", ");
-        if let Ok(v) = header::HeaderValue::from_str(&list) {
-            res.headers_mut().insert(header::ALLOW, v);
-        }
-        res
+    if allowed.is_empty() || allowed.contains(req.method()) {
+        return None;
     }
+    let mut res = AppError::MethodNotAllowed.error_response();
+    let list = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Ok(v) = header::HeaderValue::from_str(&list) {
+        res.headers_mut().insert(header::ALLOW, v);
+    }
+    Some(res)
 }
 
 /// Safety net: any error answer that is not problem+json yet (actix's own 400s, 413s…) is

@@ -220,19 +220,29 @@ pub fn list(conn: &mut PgConnection, f: &MessageFilter) -> QueryResult<Vec<Messa
         .load(conn)
 }
 
-/// Message counts per status of a unit's inbox or outbox.
-pub fn count_by_status(
-    conn: &mut PgConnection,
-    unit_id: Uuid,
-    mailbox: Mailbox,
-) -> QueryResult<Vec<(String, i64)>> {
-    let q = messages::table
-        .group_by(messages::status)
-        .select((messages::status, diesel::dsl::count_star()));
-    match mailbox {
-        Mailbox::Inbox => q.filter(messages::recipient_unit_id.eq(unit_id)).load(conn),
-        Mailbox::Outbox => q.filter(messages::sender_unit_id.eq(unit_id)).load(conn),
+/// Message counts of a unit per (mailbox, status), from the trigger-kept counters (a few
+/// shard rows each, summed here).
+pub fn counts(conn: &mut PgConnection, unit_id: Uuid) -> QueryResult<Vec<(String, String, i64)>> {
+    use crate::schema::message_counts;
+    let rows: Vec<(String, String, i64)> = message_counts::table
+        .filter(message_counts::unit_id.eq(unit_id))
+        .select((
+            message_counts::mailbox,
+            message_counts::status,
+            message_counts::n,
+        ))
+        .load(conn)?;
+    let mut sums: Vec<(String, String, i64)> = Vec::new();
+    for (mailbox, status, n) in rows {
+        match sums
+            .iter_mut()
+            .find(|(m, s, _)| *m == mailbox && *s == status)
+        {
+            Some(entry) => entry.2 += n,
+            None => sums.push((mailbox, status, n)),
+        }
     }
+    Ok(sums)
 }
 
 /// Messages awaiting an answer past their due time.

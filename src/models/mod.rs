@@ -4,4 +4,5 @@ pub mod event;
 pub mod message;
 pub mod narcotic;
 pub mod patient;
+pub mod patient_relation;
 pub mod unit;

@@ -7,6 +7,8 @@ use diesel::PgConnection;
 use crate::audit::Subject;
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult};
+use crate::models::patient::{self, PatientRow};
+use crate::models::patient_relation;
 use crate::models::unit::{self, UnitRow};
 
 fn unit_not_authorised(detail: &str) -> AppError {
@@ -73,6 +75,21 @@ pub fn require_licensed(caller: &Caller) -> AppResult<()> {
             code: "LICENCE_REQUIRED",
             detail: "Only licensed staff (legitimerad personal) may do this.".into(),
         })
+    }
+}
+
+/// The patient, if the unit takes part in their care (inre sekretess); otherwise the same 404
+/// as for an id that does not exist.
+pub fn patient_in_care(
+    conn: &mut PgConnection,
+    unit: &UnitRow,
+    patient_id: uuid::Uuid,
+) -> AppResult<PatientRow> {
+    let patient = patient::find(conn, patient_id)?.ok_or_else(|| AppError::not_found("patient"))?;
+    if patient_relation::exists_for(conn, unit, patient_id)? {
+        Ok(patient)
+    } else {
+        Err(AppError::not_found("patient"))
     }
 }
 

@@ -72,8 +72,10 @@ pub struct AccessLogQuery {
     /// Only entries of this acting unit.
     pub unit_id: Option<Uuid>,
     /// Only this action, e.g. `message.read`.
+    #[param(schema_with = action_schema)]
     pub action: Option<String>,
     /// `ok` or `denied`.
+    #[param(schema_with = outcome_schema)]
     pub outcome: Option<String>,
     /// From this time (inclusive, RFC 3339).
     #[param(format = DateTime)]
@@ -97,6 +99,24 @@ pub struct ExtractQuery {
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+}
+
+/// The `action` filter: one of the access-log action codes.
+fn action_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(action::ALL.iter().copied()))
+        .description(Some("Only this action, e.g. `message.read`."))
+        .build()
+}
+
+/// The `outcome` filter.
+fn outcome_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["ok", "denied"]))
+        .description(Some("`ok` or `denied`."))
+        .build()
 }
 
 fn bad_query(detail: &str) -> AppError {

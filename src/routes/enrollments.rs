@@ -112,8 +112,13 @@ pub fn load_view(conn: &mut PgConnection, row: EnrollmentRow) -> AppResult<Enrol
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartEnrollment {
-    /// First day enrolled, `YYYY-MM-DD` (at most 30 days ahead).
-    #[schema(value_type = String, format = Date, example = "2026-11-02")]
+    /// First day enrolled, `YYYY-MM-DD` (from 1900, at most 30 days ahead).
+    #[schema(
+        value_type = String,
+        format = Date,
+        pattern = "^(19|[2-9][0-9])[0-9]{2}-",
+        example = "2026-11-02"
+    )]
     pub start_date: String,
 }
 
@@ -122,7 +127,12 @@ pub struct StartEnrollment {
 #[serde(deny_unknown_fields)]
 pub struct EndEnrollment {
     /// Last day enrolled (inclusive), `YYYY-MM-DD`; not before the start, at most 30 days ahead.
-    #[schema(value_type = String, format = Date, example = "2026-12-01")]
+    #[schema(
+        value_type = String,
+        format = Date,
+        pattern = "^(19|[2-9][0-9])[0-9]{2}-",
+        example = "2026-12-01"
+    )]
     pub end_date: String,
 }
 
@@ -165,15 +175,16 @@ fn kommun_unit(
 }
 
 /// Locks the patient row so enrollment changes of one patient are serialised.
-fn lock_patient(conn: &mut PgConnection, patient_id: Uuid) -> AppResult<()> {
+/// Only for a patient in the unit's care; otherwise the same 404 as a nonexistent id.
+fn lock_patient(conn: &mut PgConnection, unit: &UnitRow, patient_id: Uuid) -> AppResult<()> {
     patients::table
         .find(patient_id)
         .select(patients::id)
         .for_update()
         .first::<Uuid>(conn)
         .optional()?
-        .map(|_| ())
-        .ok_or_else(|| AppError::not_found("patient"))
+        .ok_or_else(|| AppError::not_found("patient"))?;
+    access::patient_in_care(conn, unit, patient_id).map(|_| ())
 }
 
 /// The units an enrollment change concerns: the acting unit and the enrolling one, once each.
@@ -223,7 +234,7 @@ pub async fn create_enrollment(
     audited_reply(&state.pool, &caller, action::ENROLLMENT_START, Subject::patient(patient_id), key, move |conn, subject| {
         let caller = c;
         let unit = kommun_unit(conn, &caller, subject)?;
-        lock_patient(conn, patient_id)?;
+        lock_patient(conn, &unit, patient_id)?;
         if let Some(open) = enrollment::open_for_patient(conn, patient_id)? {
             let name = municipality::name(&open.municipality_code).unwrap_or("okänd kommun");
             return Err(AppError::Conflict {
@@ -279,7 +290,7 @@ pub async fn end_enrollment(
     audited_reply(&state.pool, &caller, action::ENROLLMENT_END, Subject::patient(patient_id), key, move |conn, subject| {
         let caller = c;
         let unit = kommun_unit(conn, &caller, subject)?;
-        lock_patient(conn, patient_id)?;
+        lock_patient(conn, &unit, patient_id)?;
         let row = enrollment::find_for_update(conn, patient_id, enrollment_id)?
             .ok_or_else(|| AppError::not_found("enrollment"))?;
         if unit.municipality_code.as_deref() != Some(row.municipality_code.as_str()) {
@@ -331,9 +342,8 @@ pub async fn list_enrollments(
         action::ENROLLMENT_LIST,
         Subject::patient(patient_id),
         move |conn, subject| {
-            access::staff_unit(conn, &c, subject)?;
-            crate::models::patient::find(conn, patient_id)?
-                .ok_or_else(|| AppError::not_found("patient"))?;
+            let unit = access::staff_unit(conn, &c, subject)?;
+            access::patient_in_care(conn, &unit, patient_id)?;
             enrollment::history(conn, patient_id)?
                 .into_iter()
                 .map(|row| load_view(conn, row))

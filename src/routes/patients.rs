@@ -17,6 +17,7 @@ use crate::extract::ApiJson;
 use crate::idempotency::Idempotency;
 use crate::models::enrollment;
 use crate::models::patient::{self, NewPatient, PatientRow};
+use crate::models::patient_relation;
 use crate::reply::ApiReply;
 use crate::routes::access;
 use crate::routes::enrollments::Enrollment;
@@ -60,7 +61,12 @@ impl Patient {
 #[serde(deny_unknown_fields)]
 pub struct RegisterPatient {
     /// Personnummer or samordningsnummer: 10 or 12 digits, with or without `-`/`+`.
-    #[schema(example = "19121212-1212", min_length = 10, max_length = 13)]
+    #[schema(
+        example = "19121212-1212",
+        min_length = 10,
+        max_length = 13,
+        pattern = "^([0-9]{8}-?[0-9]{4}|[0-9]{6}[-+]?[0-9]{4})$"
+    )]
     pub personal_identity_number: String,
     /// Name, 1–200 characters.
     #[schema(min_length = 1, max_length = 200)]
@@ -72,7 +78,12 @@ pub struct RegisterPatient {
 #[serde(deny_unknown_fields)]
 pub struct LookupPatient {
     /// Personnummer or samordningsnummer: 10 or 12 digits, with or without `-`/`+`.
-    #[schema(example = "19121212-1212", min_length = 10, max_length = 13)]
+    #[schema(
+        example = "19121212-1212",
+        min_length = 10,
+        max_length = 13,
+        pattern = "^([0-9]{8}-?[0-9]{4}|[0-9]{6}[-+]?[0-9]{4})$"
+    )]
     pub personal_identity_number: String,
 }
 
@@ -161,8 +172,9 @@ pub async fn register_patient(
         Subject::default(),
         key,
         move |conn, subject| {
-            access::staff_unit(conn, &c, subject)?;
+            let unit = access::staff_unit(conn, &c, subject)?;
             let (row, created) = patient::insert_or_get(conn, &new)?;
+            patient_relation::note(conn, unit.id, row.id)?;
             subject.patient_id = Some(row.id);
             let current = current_enrollment(conn, row.id)?;
             let patient = Patient::new(row, current);
@@ -198,10 +210,11 @@ pub async fn lookup_patient(
         action::PATIENT_LOOKUP,
         Subject::default(),
         move |conn, subject| {
-            access::staff_unit(conn, &c, subject)?;
+            let unit = access::staff_unit(conn, &c, subject)?;
             let row = patient::find_by_number(conn, number.as_str())?
                 .ok_or_else(|| AppError::not_found("patient"))?;
             subject.patient_id = Some(row.id);
+            patient_relation::note(conn, unit.id, row.id)?;
             let current = current_enrollment(conn, row.id)?;
             Ok(Patient::new(row, current))
         },
@@ -231,8 +244,8 @@ pub async fn get_patient(
         action::PATIENT_READ,
         Subject::patient(id),
         move |conn, subject| {
-            access::staff_unit(conn, &c, subject)?;
-            let row = patient::find(conn, id)?.ok_or_else(|| AppError::not_found("patient"))?;
+            let unit = access::staff_unit(conn, &c, subject)?;
+            let row = access::patient_in_care(conn, &unit, id)?;
             let current = current_enrollment(conn, row.id)?;
             Ok(Patient::new(row, current))
         },

@@ -59,8 +59,12 @@ pub async fn list_rules(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReplyWindowQuery {
-    /// RFC 3339 sending time (default: now).
-    #[param(format = DateTime, example = "2026-11-23T10:00:00+01:00")]
+    /// RFC 3339 sending time (default: now), in the years 1900–2200.
+    #[param(
+        format = DateTime,
+        pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-",
+        example = "2026-11-23T10:00:00+01:00"
+    )]
     pub sent_at: Option<String>,
 }
 

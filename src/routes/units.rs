@@ -148,6 +148,7 @@ pub struct CreateUnit {
     pub kind: UnitKind,
     /// Required exactly for `kommun`: one of 1315, 1380, 1381, 1382, 1383, 1384.
     #[serde(default)]
+    #[schema(schema_with = municipality_code_schema)]
     pub municipality_code: Option<String>,
     /// Required exactly for `specialist`.
     #[serde(default)]
@@ -158,6 +159,23 @@ pub struct CreateUnit {
     /// Default true.
     #[serde(default)]
     pub active: Option<bool>,
+}
+
+/// `municipality_code` of a new unit: a Halland municipality's code, or null.
+fn municipality_code_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let mut codes: Vec<serde_json::Value> = municipality::HALLAND
+        .iter()
+        .map(|(code, _)| (*code).into())
+        .collect();
+    codes.push(serde_json::Value::Null);
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(codes))
+        .description(Some(
+            "Required exactly for `kommun`: one of 1315, 1380, 1381, 1382, 1383, 1384.",
+        ))
+        .build()
 }
 
 /// Changes to a unit; absent fields stay as they are. HSA-id, kind, municipality and specialty

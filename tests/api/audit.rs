@@ -225,12 +225,18 @@ async fn a_thousand_mixed_patient_touching_requests_leave_exactly_one_complete_e
             CATEGORIES[(i + 1) % 4],
             CATEGORIES[(i + 2) % 4],
         );
-        let (lookup_patient, lookup_number) = if i % 2 == 0 {
-            (tolvan, "19121212-1212")
-        } else {
-            (testsson, "20170101-2393")
+        let (lookup_patient, lookup_number) = match i % 3 {
+            0 => (tolvan, "19121212-1212"),
+            1 => (testsson, "20170101-2393"),
+            _ => (samordnad, "19701063-2391"),
         };
-        let read_patient = if i % 3 == 0 { samordnad } else { tolvan };
+        // Staff read patients in their unit's care: the region one it just looked up, the
+        // kommun the one enrolled there.
+        let (reader, read_patient) = if i % 2 == 1 {
+            (&region, lookup_patient)
+        } else {
+            (&assistant, tolvan)
+        };
 
         // Patients and enrollments.
         let registered = d
@@ -264,7 +270,7 @@ async fn a_thousand_mixed_patient_touching_requests_leave_exactly_one_complete_e
         d.logged(
             Method::GET,
             &format!("/api/v1/patients/{read_patient}"),
-            &assistant,
+            reader,
             None,
             200,
             "patient.read",
@@ -275,13 +281,13 @@ async fn a_thousand_mixed_patient_touching_requests_leave_exactly_one_complete_e
         .await;
         d.logged(
             Method::GET,
-            &format!("/api/v1/patients/{tolvan}/enrollments"),
+            &format!("/api/v1/patients/{lookup_patient}/enrollments"),
             &region,
             None,
             200,
             "enrollment.list",
             "ok",
-            Some(tolvan),
+            Some(lookup_patient),
             None,
         )
         .await;
@@ -529,6 +535,34 @@ async fn a_thousand_mixed_patient_touching_requests_leave_exactly_one_complete_e
     assert_eq!(denied, 150, "three refusals in each of the 50 rounds");
 }
 
+#[actix_web::test]
+async fn an_entry_carries_the_request_id_the_client_was_answered_with() {
+    let app = TestApp::spawn().await;
+    let tolvan = app.patient_id(TOLVAN);
+    let nurse = Persona::nurse(HALMSTAD_KOMMUN);
+
+    let chosen = app
+        .send_as(
+            Method::GET,
+            &format!("/api/v1/patients/{tolvan}"),
+            &nurse,
+            None,
+            "a b", // not a sane id: the server makes its own
+        )
+        .await;
+    let generated = app.get(&format!("/api/v1/patients/{tolvan}"), &nurse).await;
+
+    let rows = app.access_log_rows();
+    let ids: Vec<&str> = rows.iter().map(|r| r.request_id.as_str()).collect();
+    let answered: Vec<String> = [chosen, generated]
+        .iter()
+        .map(|r| r.header("x-request-id").expect("request id header"))
+        .collect();
+    assert_eq!(ids, answered);
+    assert_ne!(ids[0], "a b");
+    assert_ne!(ids[0], ids[1]);
+}
+
 // ---- Append-only, and the five-year purge -----------------------------------------------------
 
 fn insert_entry(conn: &mut PgConnection, age: &str, request_id: &str) {
@@ -667,7 +701,8 @@ async fn audit_page(app: &TestApp, query: &str) -> Value {
         .assert_status(200)
 }
 
-/// Logs a known set of accesses through the API: `(request id, who, path)`.
+/// Logs a known set of accesses through the API, each with its own request id; Tolvan's id
+/// and the message's.
 async fn known_accesses(app: &TestApp) -> (Uuid, Uuid) {
     let tolvan = app.patient_id(TOLVAN);
     let samordnad = app.patient_id(SAMORDNAD);
@@ -683,17 +718,11 @@ async fn known_accesses(app: &TestApp) -> (Uuid, Uuid) {
         .await
         .assert_status(201);
     let m = uuid_of(&msg);
-    let calls: [(&str, Persona, String, u16); 5] = [
+    let calls: [(&str, Persona, String, u16); 4] = [
         (
             "k-read-tolvan",
             nurse.clone(),
             format!("/api/v1/patients/{tolvan}"),
-            200,
-        ),
-        (
-            "k-read-samordnad",
-            nurse.clone(),
-            format!("/api/v1/patients/{samordnad}"),
             200,
         ),
         (
@@ -719,6 +748,20 @@ async fn known_accesses(app: &TestApp) -> (Uuid, Uuid) {
         app.send_as(Method::GET, &path, &who, None, rid)
             .await
             .assert_status(status);
+        if rid == "k-read-tolvan" {
+            // The samordnad patient, found by number (which also takes them into the unit's care).
+            let found = app
+                .send_as(
+                    Method::POST,
+                    "/api/v1/patients/lookup",
+                    &nurse,
+                    Some(&json!({"personal_identity_number": "19701063-2391"})),
+                    "k-lookup-samordnad",
+                )
+                .await
+                .assert_status(200);
+            assert_eq!(uuid_of(&found), samordnad);
+        }
     }
     (tolvan, m)
 }
@@ -751,7 +794,7 @@ async fn the_review_shows_every_field_of_an_entry_newest_first() {
             "k-doctor-message",
             "k-varberg-denied",
             "k-doctor-enrollments",
-            "k-read-samordnad",
+            "k-lookup-samordnad",
             "k-read-tolvan",
             "k-create"
         ]
@@ -815,7 +858,10 @@ async fn the_review_filters_by_patient_actor_unit_action_and_outcome() {
                 "k-create",
             ],
         ),
-        (format!("patient_id={samordnad}"), vec!["k-read-samordnad"]),
+        (
+            format!("patient_id={samordnad}"),
+            vec!["k-lookup-samordnad"],
+        ),
         (format!("patient_id={}", Uuid::new_v4()), vec![]),
         (
             format!("actor={}", doctor.sub),
@@ -827,7 +873,7 @@ async fn the_review_filters_by_patient_actor_unit_action_and_outcome() {
         ),
         (
             format!("unit_id={}", app.unit_id(HALMSTAD_KOMMUN)),
-            vec!["k-read-samordnad", "k-read-tolvan", "k-create"],
+            vec!["k-lookup-samordnad", "k-read-tolvan", "k-create"],
         ),
         (
             "action=message.read".into(),
@@ -1048,7 +1094,7 @@ async fn the_extract_pages_and_holds_only_that_patients_entries() {
         )
         .await
         .assert_status(200);
-    assert_eq!(page_request_ids(&other), ["k-read-samordnad"]);
+    assert_eq!(page_request_ids(&other), ["k-lookup-samordnad"]);
 
     let first = app
         .get(

@@ -10,7 +10,8 @@ fn today() -> time::Date {
     samverkan::domain::reply_window::to_stockholm(OffsetDateTime::now_utc()).date()
 }
 
-async fn new_patient(app: &TestApp) -> String {
+/// A patient newly registered by the Halmstad kommun nurse: its id and number.
+async fn new_patient(app: &TestApp) -> (String, &'static str) {
     let number = app.unregistered_number();
     let p = app
         .post(
@@ -20,7 +21,7 @@ async fn new_patient(app: &TestApp) -> String {
         )
         .await
         .assert_status(201);
-    p["id"].as_str().unwrap().to_string()
+    (p["id"].as_str().unwrap().to_string(), number)
 }
 
 async fn enroll(app: &TestApp, who: &Persona, patient: &str, start: &str) -> crate::helpers::Resp {
@@ -35,7 +36,8 @@ async fn enroll(app: &TestApp, who: &Persona, patient: &str, start: &str) -> cra
 #[actix_web::test]
 async fn a_licensed_kommun_nurse_enrolls_a_patient_in_her_municipality() {
     let app = TestApp::spawn().await;
-    let patient = new_patient(&app).await;
+    let (patient, number) = new_patient(&app).await;
+    app.take_up(&Persona::nurse(VARBERG_KOMMUN), number).await;
     let res = enroll(
         &app,
         &Persona::nurse(VARBERG_KOMMUN),
@@ -48,6 +50,7 @@ async fn a_licensed_kommun_nurse_enrolls_a_patient_in_her_municipality() {
     assert_eq!(e["municipality_name"], "Varberg");
     assert_eq!(e["in_force_today"], true);
     assert!(e["end_date"].is_null());
+    app.take_up(&Persona::doctor(VC_HALMSTAD), number).await;
     let got = app
         .get(
             &format!("/api/v1/patients/{patient}"),
@@ -61,7 +64,7 @@ async fn a_licensed_kommun_nurse_enrolls_a_patient_in_her_municipality() {
 #[actix_web::test]
 async fn region_staff_and_unlicensed_staff_cannot_enroll() {
     let app = TestApp::spawn().await;
-    let patient = new_patient(&app).await;
+    let (patient, _) = new_patient(&app).await;
     enroll(&app, &Persona::doctor(VC_HALMSTAD), &patient, "2026-01-01")
         .await
         .assert_problem(403, "KOMMUN_UNIT_REQUIRED");
@@ -78,7 +81,7 @@ async fn region_staff_and_unlicensed_staff_cannot_enroll() {
 #[actix_web::test]
 async fn a_second_open_enrollment_is_409_naming_the_municipality() {
     let app = TestApp::spawn().await;
-    let patient = new_patient(&app).await;
+    let (patient, number) = new_patient(&app).await;
     enroll(
         &app,
         &Persona::nurse(HALMSTAD_KOMMUN),
@@ -87,6 +90,7 @@ async fn a_second_open_enrollment_is_409_naming_the_municipality() {
     )
     .await
     .assert_status(201);
+    app.take_up(&Persona::nurse(VARBERG_KOMMUN), number).await;
     let body = enroll(
         &app,
         &Persona::nurse(VARBERG_KOMMUN),
@@ -101,7 +105,7 @@ async fn a_second_open_enrollment_is_409_naming_the_municipality() {
 #[actix_web::test]
 async fn a_nurse_cannot_end_another_municipalitys_enrollment() {
     let app = TestApp::spawn().await;
-    let patient = new_patient(&app).await;
+    let (patient, number) = new_patient(&app).await;
     let e = enroll(
         &app,
         &Persona::nurse(HALMSTAD_KOMMUN),
@@ -114,6 +118,9 @@ async fn a_nurse_cannot_end_another_municipalitys_enrollment() {
         "/api/v1/patients/{patient}/enrollments/{}/end",
         e["id"].as_str().unwrap()
     );
+    // Both look the patient up first, so each is refused by the rule under test alone.
+    app.take_up(&Persona::nurse(VARBERG_KOMMUN), number).await;
+    app.take_up(&Persona::doctor(VC_HALMSTAD), number).await;
     app.post(
         &url,
         &Persona::nurse(VARBERG_KOMMUN),
@@ -133,7 +140,7 @@ async fn a_nurse_cannot_end_another_municipalitys_enrollment() {
 #[actix_web::test]
 async fn the_end_date_may_equal_the_start_but_not_precede_it() {
     let app = TestApp::spawn().await;
-    let patient = new_patient(&app).await;
+    let (patient, _) = new_patient(&app).await;
     let nurse = Persona::nurse(HALMSTAD_KOMMUN);
     let e = enroll(&app, &nurse, &patient, "2026-03-10")
         .await
@@ -160,7 +167,7 @@ async fn the_end_date_may_equal_the_start_but_not_precede_it() {
 #[actix_web::test]
 async fn after_an_end_a_new_enrollment_may_start_the_next_day_but_not_overlap() {
     let app = TestApp::spawn().await;
-    let patient = new_patient(&app).await;
+    let (patient, number) = new_patient(&app).await;
     let halmstad = Persona::nurse(HALMSTAD_KOMMUN);
     let e = enroll(&app, &halmstad, &patient, "2026-01-01")
         .await
@@ -175,6 +182,7 @@ async fn after_an_end_a_new_enrollment_may_start_the_next_day_but_not_overlap() 
     )
     .await
     .assert_status(200);
+    app.take_up(&Persona::nurse(VARBERG_KOMMUN), number).await;
     enroll(
         &app,
         &Persona::nurse(VARBERG_KOMMUN),
@@ -191,6 +199,7 @@ async fn after_an_end_a_new_enrollment_may_start_the_next_day_but_not_overlap() 
     )
     .await
     .assert_status(201);
+    app.take_up(&Persona::doctor(VC_HALMSTAD), number).await;
     let history = app
         .get(
             &format!("/api/v1/patients/{patient}/enrollments"),
@@ -210,7 +219,7 @@ async fn after_an_end_a_new_enrollment_may_start_the_next_day_but_not_overlap() 
 #[actix_web::test]
 async fn dates_are_checked_for_format_and_horizon() {
     let app = TestApp::spawn().await;
-    let patient = new_patient(&app).await;
+    let (patient, _) = new_patient(&app).await;
     let nurse = Persona::nurse(HALMSTAD_KOMMUN);
     for (date, code) in [("2026-13-01", "DATE_FORMAT"), ("1/1/2026", "DATE_FORMAT")] {
         let body = enroll(&app, &nurse, &patient, date)
@@ -234,7 +243,7 @@ async fn dates_are_checked_for_format_and_horizon() {
 async fn the_enrollment_query_sees_an_enrollment_that_ended_yesterday_as_ended() {
     use samverkan::models::enrollment::is_enrolled;
     let app = TestApp::spawn().await;
-    let patient = new_patient(&app).await;
+    let (patient, _) = new_patient(&app).await;
     let nurse = Persona::nurse(HALMSTAD_KOMMUN);
     let start = today() - Duration::days(10);
     let e = enroll(&app, &nurse, &patient, &start.to_string())

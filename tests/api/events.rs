@@ -274,10 +274,19 @@ async fn a_cancellation_produces_message_cancelled() {
     );
 }
 
-/// Enrolls Test Testsson in `unit`'s municipality today and ends it today; the enrollment id.
+/// Looks Test Testsson up as `unit`'s nurse, enrolls them in its municipality today and ends
+/// the enrollment today; the enrollment id.
 async fn enroll_and_end(app: &TestApp, unit: &'static str) -> String {
     let patient = app.patient_id(TEST_TESTSSON);
     let who = Persona::nurse(unit);
+    // Found by number first: that takes the patient into the unit's care.
+    app.post(
+        "/api/v1/patients/lookup",
+        &who,
+        &json!({"personal_identity_number": "20170101-2393"}),
+    )
+    .await
+    .assert_status(200);
     let enrollment = app
         .post(
             &format!("/api/v1/patients/{patient}/enrollments"),

@@ -278,6 +278,14 @@ async fn a_samordningsnummer_patient_is_identified_by_the_samordningsnummer_oid(
     let app = TestApp::spawn().await;
     let patient = app.patient_id(SAMORDNAD);
     let today = samverkan::domain::reply_window::to_stockholm(OffsetDateTime::now_utc()).date();
+    // Found by number first: that takes the patient into the unit's care.
+    app.post(
+        "/api/v1/patients/lookup",
+        &nurse(),
+        &json!({"personal_identity_number": "19701063-2391"}),
+    )
+    .await
+    .assert_status(200);
     app.post(
         &format!("/api/v1/patients/{patient}/enrollments"),
         &nurse(),

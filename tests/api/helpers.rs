@@ -4,7 +4,6 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::path::Path;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -67,33 +66,23 @@ pub fn url_for(db_name: &str) -> String {
     format!("{}/{}{}", &head[..slash], db_name, tail)
 }
 
-/// Hash of everything the template depends on: migrations and the demo seed.
+/// Name of the template for this test build: the migrations compiled into it, the demo seed
+/// and the build itself (a test binary built before a new migration must never share a
+/// template with one built after it).
 fn template_name() -> String {
+    use diesel::migration::MigrationSource;
     let mut h = DefaultHasher::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> = walk(&root.join("migrations"));
-    files.push(root.join("src/seed.rs"));
-    files.sort();
-    for f in files {
-        f.strip_prefix(root).unwrap_or(&f).hash(&mut h);
-        std::fs::read(&f).unwrap_or_default().hash(&mut h);
+    let migrations = MigrationSource::<diesel::pg::Pg>::migrations(&db::MIGRATIONS)
+        .expect("embedded migrations");
+    for m in migrations {
+        m.name().to_string().hash(&mut h);
+    }
+    include_str!("../../src/seed.rs").hash(&mut h);
+    if let Ok(meta) = std::env::current_exe().and_then(std::fs::metadata) {
+        meta.len().hash(&mut h);
+        meta.modified().ok().hash(&mut h);
     }
     format!("samverkan_tpl_{:016x}", h.finish())
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 #[derive(QueryableByName)]
@@ -405,11 +394,22 @@ impl TestApp {
     }
 
     /// A safe test identity (DOMAIN.md's list) that is not registered in this test's database:
-    /// the demo seed's 20121212-1212 is removed first. Tests never invent numbers, which could
-    /// belong to a real person.
+    /// the demo seed's 20121212-1212 is removed first (with the units' relations to it). Tests
+    /// never invent numbers, which could belong to a real person.
     pub fn unregistered_number(&self) -> &'static str {
-        use samverkan::schema::patients;
+        use samverkan::schema::{patient_relations, patients};
         let mut conn = self.db.conn();
+        diesel::delete(
+            patient_relations::table.filter(
+                patient_relations::patient_id.eq_any(
+                    patients::table
+                        .filter(patients::personal_identity_number.eq("201212121212"))
+                        .select(patients::id),
+                ),
+            ),
+        )
+        .execute(&mut conn)
+        .expect("remove relations to the seeded patient");
         diesel::delete(
             patients::table.filter(patients::personal_identity_number.eq("201212121212")),
         )
@@ -551,5 +551,33 @@ impl TestApp {
             .order(access_log::id.asc())
             .load(&mut conn)
             .expect("read access_log")
+    }
+}
+
+// ---- Additions for inre sekretess (patient relations) ---------------------------------------
+
+impl TestApp {
+    /// `who`'s unit takes the patient up the way a frontend does: a lookup by number
+    /// (`POST /api/v1/patients/lookup`, asserting 200), which records the unit's relation to
+    /// the patient (inre sekretess). Returns the patient's id.
+    pub async fn take_up(&self, who: &Persona, number: &str) -> uuid::Uuid {
+        let res = self
+            .post(
+                "/api/v1/patients/lookup",
+                who,
+                &serde_json::json!({ "personal_identity_number": number }),
+            )
+            .await;
+        assert_eq!(
+            res.status.as_u16(),
+            200,
+            "lookup of {number} as {:?}; body: {}",
+            who.unit,
+            String::from_utf8_lossy(&res.body)
+        );
+        res.json()["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("patient id in the lookup answer")
     }
 }

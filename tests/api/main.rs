@@ -2,6 +2,7 @@
 //! cloned from a migrated template.
 
 mod audit;
+mod authz;
 mod auth;
 mod enrollments;
 mod errors;
@@ -13,4 +14,5 @@ mod idempotency;
 mod messages;
 mod openapi;
 mod patients;
+mod schema;
 mod units;

@@ -142,7 +142,7 @@ pub enum SampledBy {
 #[serde(deny_unknown_fields)]
 pub struct ProvtagningDetails {
     /// Analyses, e.g. Hb, CRP, HbA1c, P-Kreatinin (1–20, each 1–100 characters).
-    #[schema(min_items = 1, max_items = 20, example = json!(["Hb", "CRP"]))]
+    #[schema(schema_with = analyses_schema)]
     pub analyses: Vec<String>,
     /// Wished date, today or later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +152,25 @@ pub struct ProvtagningDetails {
     pub fasting: bool,
     /// Who takes the samples.
     pub sampled_by: SampledBy,
+}
+
+/// `analyses`: 1–20 names of 1–100 characters each (utoipa cannot bound the items' length).
+fn analyses_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(100)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(20))
+        .description(Some(
+            "Analyses, e.g. Hb, CRP, HbA1c, P-Kreatinin (1–20, each 1–100 characters).",
+        ))
+        .examples([serde_json::json!(["Hb", "CRP"])])
+        .build()
 }
 
 impl ProvtagningDetails {
@@ -410,7 +429,7 @@ pub struct BokningDetails {
     pub location: VisitLocation,
     /// Wished dates, today or later (0–10).
     #[serde(default)]
-    #[schema(value_type = Vec<String>, max_items = 10)]
+    #[schema(value_type = Vec<time::Date>, max_items = 10)]
     pub preferred_dates: Vec<DateString>,
     /// Why the visit is needed.
     #[schema(min_length = 1, max_length = 1000)]
@@ -556,6 +575,7 @@ macro_rules! message_schema {
     ($name:ident, $details:ty, $doc:literal) => {
         #[doc = $doc]
         #[derive(Debug, ToSchema)]
+        #[serde(deny_unknown_fields)]
         #[allow(dead_code)]
         pub struct $name {
             /// The patient (must be enrolled in the kommun party's home health care).

@@ -24,7 +24,7 @@ use crate::idempotency::Idempotency;
 use crate::models::event::{self, kind};
 use crate::models::message::{self, MessageRow, NewStatusChange};
 use crate::models::unit::{self, UnitRow};
-use crate::models::{enrollment, patient};
+use crate::models::{enrollment, patient, patient_relation};
 use crate::reply::ApiReply;
 use crate::routes::access;
 use crate::routes::messages::bodies::{
@@ -192,7 +192,11 @@ fn judge<D: Details>(
     let recipient = unit::find(conn, msg.recipient_unit_id)?;
     let sender_facts = facts(&sender);
     let recipient_facts = recipient.as_ref().map(facts);
-    let patient = patient::find(conn, msg.patient_id)?;
+    // A patient outside the sender's care is reported exactly like one that does not exist.
+    let patient = match patient::find(conn, msg.patient_id)? {
+        Some(p) if patient_relation::exists_for(conn, &sender, p.id)? => Some(p),
+        _ => None,
+    };
     let routing_ok = routing_problem(&sender_facts, recipient_facts.as_ref()).is_none();
     let enrolled = match (&patient, &recipient) {
         // An unknown patient is reported as such, not also as not enrolled.

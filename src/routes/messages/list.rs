@@ -63,11 +63,13 @@ pub enum CategoryParam {
 pub struct MessageQuery {
     /// `inbox` or `outbox` (required).
     #[serde(rename = "box")]
-    #[param(rename = "box")]
+    #[param(rename = "box", inline)]
     pub mailbox: BoxParam,
     /// Only this status.
+    #[param(inline)]
     pub status: Option<StatusParam>,
     /// Only this category.
+    #[param(inline)]
     pub category: Option<CategoryParam>,
     /// Only messages about this patient.
     pub patient_id: Option<Uuid>,
@@ -214,18 +216,23 @@ pub async fn message_summary(
     let summary = db::run(&state.pool, move |conn| {
         let unit = access::acting_unit(conn, &caller)?;
         let mut boxes = [BoxCounts::default(), BoxCounts::default()];
-        for (counts, mb) in boxes.iter_mut().zip([Mailbox::Inbox, Mailbox::Outbox]) {
-            for (status, n) in message::count_by_status(conn, unit.id, mb)? {
-                match Status::parse(&status) {
-                    Some(Status::Sent) => counts.sent = n,
-                    Some(Status::Read) => counts.read = n,
-                    Some(Status::Answered) => counts.answered = n,
-                    Some(Status::Closed) => counts.closed = n,
-                    Some(Status::Cancelled) => counts.cancelled = n,
-                    None => {}
-                }
-                counts.total += n;
+        for (mailbox, status, n) in message::counts(conn, unit.id)? {
+            let counts = if mailbox == "inbox" {
+                &mut boxes[0]
+            } else {
+                &mut boxes[1]
+            };
+            match Status::parse(&status) {
+                Some(Status::Sent) => counts.sent = n,
+                Some(Status::Read) => counts.read = n,
+                Some(Status::Answered) => counts.answered = n,
+                Some(Status::Closed) => counts.closed = n,
+                Some(Status::Cancelled) => counts.cancelled = n,
+                None => {}
             }
+            counts.total += n;
+        }
+        for (counts, mb) in boxes.iter_mut().zip([Mailbox::Inbox, Mailbox::Outbox]) {
             counts.unread = counts.sent;
             counts.overdue = message::count_overdue(conn, unit.id, mb, now)?;
         }

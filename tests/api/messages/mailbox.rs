@@ -86,7 +86,7 @@ async fn filters_on_status_category_patient_and_overdue_narrow_the_box() {
     let app = TestApp::spawn().await;
     let vc = app.unit_id(VC_HALMSTAD);
     let tolvan = app.patient_id(TOLVAN);
-    let samordnad = app.patient_id(SAMORDNAD);
+    let samordnad = app.take_up(&kommun_nurse(), SAMORDNAD).await;
     app.post(
         &format!("/api/v1/patients/{samordnad}/enrollments"),
         &kommun_nurse(),

@@ -63,7 +63,9 @@ async fn a_patient_enrolled_in_the_senders_municipality_is_accepted() {
 #[actix_web::test]
 async fn a_patient_enrolled_in_another_municipality_is_refused_on_the_patient() {
     let app = TestApp::spawn().await;
-    let body = recept_body(app.patient_id(TOLVAN), app.unit_id(VC_VARBERG));
+    // Varberg takes Tolvan up, so the refusal is about the enrollment, not inre sekretess.
+    let tolvan = app.take_up(&Persona::nurse(VARBERG_KOMMUN), TOLVAN).await;
+    let body = recept_body(tolvan, app.unit_id(VC_VARBERG));
 
     let res = send(&app, "recept", &Persona::nurse(VARBERG_KOMMUN), &body).await;
 
@@ -73,7 +75,7 @@ async fn a_patient_enrolled_in_another_municipality_is_refused_on_the_patient() 
 #[actix_web::test]
 async fn a_samordningsnummer_patient_is_refused_until_enrolled_through_the_api() {
     let app = TestApp::spawn().await;
-    let patient = app.patient_id(SAMORDNAD);
+    let patient = app.take_up(&kommun_nurse(), SAMORDNAD).await;
     assert_refused(
         &recept_about(&app, patient).await,
         &[("EJ_INSKRIVEN", "patient_id")],
@@ -89,7 +91,7 @@ async fn a_samordningsnummer_patient_is_refused_until_enrolled_through_the_api()
 #[actix_web::test]
 async fn an_enrollment_that_ended_yesterday_is_refused() {
     let app = TestApp::spawn().await;
-    let patient = app.patient_id(TEST_TESTSSON);
+    let patient = app.take_up(&kommun_nurse(), TEST_TESTSSON).await;
     let e = enroll_in_halmstad(&app, patient, today() - Duration::days(10)).await;
     end_enrollment(&app, patient, &e, today() - Duration::days(1)).await;
 
@@ -101,7 +103,7 @@ async fn an_enrollment_that_ended_yesterday_is_refused() {
 #[actix_web::test]
 async fn an_enrollment_that_ends_today_is_still_in_force() {
     let app = TestApp::spawn().await;
-    let patient = app.patient_id(TEST_TESTSSON);
+    let patient = app.take_up(&kommun_nurse(), TEST_TESTSSON).await;
     let e = enroll_in_halmstad(&app, patient, today() - Duration::days(10)).await;
     end_enrollment(&app, patient, &e, today()).await;
 
@@ -111,7 +113,7 @@ async fn an_enrollment_that_ends_today_is_still_in_force() {
 #[actix_web::test]
 async fn an_enrollment_that_starts_tomorrow_is_not_yet_in_force() {
     let app = TestApp::spawn().await;
-    let patient = app.patient_id(TEST_TESTSSON);
+    let patient = app.take_up(&kommun_nurse(), TEST_TESTSSON).await;
     enroll_in_halmstad(&app, patient, today() + Duration::days(1)).await;
 
     let res = recept_about(&app, patient).await;

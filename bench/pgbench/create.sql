@@ -1,0 +1,27 @@
+-- POST /api/v1/messages/{category} — the statements the API runs for one accepted message, in
+-- its one transaction (src/routes/messages/create.rs via src/audit.rs), captured from the
+-- PostgreSQL log (log_statement = 'all'); bench/run re-captures and compares on every run.
+-- The four categories run the same statements: only the parameter values (category, subject,
+-- body, details) differ, and bench/run passes each category's values with -D.
+-- Variables: :row_* differ per patient (bench/run makes one copy of this script per patient,
+-- renaming :row_x to :row_x_<n>, because pgbench cannot pick a string at random); the rest are
+-- constants given with -D, or come from the bench-only line below.
+-- Not run here: the narcotics reference (SELECT ... FROM narcotics), which the API reloads at
+-- most once per 30 s per process for recept messages.
+-- bench-only: what the API makes in Rust (a new id, the clock, the reply window, a request id).
+SELECT u AS mid, '{' || u || '}' AS mid_array, t AS now, t + interval '2 days' AS expected_from, t + interval '9 days' AS due_by, (t AT TIME ZONE 'Europe/Stockholm')::date AS today, gen_random_uuid()::text AS rid FROM (SELECT gen_random_uuid() AS u, clock_timestamp() AS t) AS x \gset
+BEGIN;
+SELECT "units"."id", "units"."hsa_id", "units"."name", "units"."kind", "units"."municipality_code", "units"."specialty", "units"."participating", "units"."active", "units"."created_at", "units"."updated_at" FROM "units" WHERE ("units"."hsa_id_norm" = :unit_hsa) LIMIT :one;
+SELECT "units"."id", "units"."hsa_id", "units"."name", "units"."kind", "units"."municipality_code", "units"."specialty", "units"."participating", "units"."active", "units"."created_at", "units"."updated_at" FROM "units" WHERE ("units"."id" = :recipient_id) LIMIT :one;
+SELECT "patients"."id", "patients"."personal_identity_number", "patients"."id_kind", "patients"."name", "patients"."created_at" FROM "patients" WHERE ("patients"."id" = :row_pid) LIMIT :one;
+SELECT EXISTS (SELECT "patient_relations"."unit_id", "patient_relations"."patient_id", "patient_relations"."since" FROM "patient_relations" WHERE (("patient_relations"."unit_id" = :unit_id) AND ("patient_relations"."patient_id" = :row_pid)));
+SELECT EXISTS (SELECT "enrollments"."id", "enrollments"."patient_id", "enrollments"."unit_id", "enrollments"."municipality_code", "enrollments"."start_date", "enrollments"."end_date", "enrollments"."started_by", "enrollments"."ended_by", "enrollments"."created_at", "enrollments"."ended_at" FROM "enrollments" WHERE (("enrollments"."patient_id" = :row_pid) AND ("enrollments"."municipality_code" = :municipality)));
+SELECT "enrollments"."id", "enrollments"."patient_id", "enrollments"."unit_id", "enrollments"."municipality_code", "enrollments"."start_date", "enrollments"."end_date", "enrollments"."started_by", "enrollments"."ended_by", "enrollments"."created_at", "enrollments"."ended_at" FROM "enrollments" WHERE ((("enrollments"."patient_id" = :row_pid) AND ("enrollments"."start_date" <= :today)) AND (("enrollments"."end_date" IS NULL) OR ("enrollments"."end_date" >= :today))) ORDER BY "enrollments"."start_date" DESC LIMIT :one;
+INSERT INTO "messages" ("id", "category", "status", "patient_id", "sender_unit_id", "recipient_unit_id", "sender_hsa_id", "sender_name", "sender_profession", "subject", "body", "details", "sent_at", "read_at", "answered_at", "closed_at", "cancelled_at", "cancel_reason", "cancel_comment", "reply_expected_from", "reply_due_by") VALUES (:mid, :category, :status_sent, :row_pid, :unit_id, :recipient_id, :actor_hsa, :actor_name, :actor_profession, :subject, :body, :details, :now, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, :expected_from, :due_by);
+INSERT INTO "message_status_changes" ("message_id", "from_status", "to_status", "at", "actor_hsa_id", "actor_unit_id", "note") VALUES (:mid, DEFAULT, :status_sent, :now, :actor_hsa, :unit_id, DEFAULT);
+INSERT INTO "events" ("type", "at", "unit_ids", "message_id", "patient_id") VALUES (:event_type, :now, :event_units, :mid, :row_pid);
+SELECT "message_replies"."id", "message_replies"."message_id", "message_replies"."author_unit_id", "message_replies"."author_hsa_id", "message_replies"."author_name", "message_replies"."author_profession", "message_replies"."body", "message_replies"."outcome", "message_replies"."created_at" FROM "message_replies" WHERE ("message_replies"."message_id" = ANY(:mid_array)) ORDER BY "message_replies"."created_at" ASC, "message_replies"."id" ASC;
+SELECT "units"."id", "units"."hsa_id", "units"."name" FROM "units" WHERE ("units"."id" = ANY(:create_units));
+SELECT "patients"."id", "patients"."personal_identity_number", "patients"."id_kind", "patients"."name" FROM "patients" WHERE ("patients"."id" = ANY(:row_pids));
+INSERT INTO "access_log" ("actor_hsa_id", "actor_name", "unit_id", "unit_hsa_id", "action", "outcome", "patient_id", "message_id", "request_id") VALUES (:actor_hsa, :actor_name, :unit_id, :unit_hsa, :action, :outcome, :row_pid, :mid, :rid);
+COMMIT;

@@ -1,0 +1,13 @@
+-- GET /api/v1/messages/{id} (src/routes/messages/list.rs, view.rs): one transaction with the
+-- acting unit, the message, its replies, units, patient and history, then the access-log row
+-- (src/audit.rs). Captured from the PostgreSQL log. :row_* differ per message (bench/run makes
+-- one copy of this script per message id).
+BEGIN;
+SELECT "units"."id", "units"."hsa_id", "units"."name", "units"."kind", "units"."municipality_code", "units"."specialty", "units"."participating", "units"."active", "units"."created_at", "units"."updated_at" FROM "units" WHERE ("units"."hsa_id_norm" = :unit_hsa) LIMIT :one;
+SELECT "messages"."id", "messages"."category", "messages"."status", "messages"."patient_id", "messages"."sender_unit_id", "messages"."recipient_unit_id", "messages"."sender_hsa_id", "messages"."sender_name", "messages"."sender_profession", "messages"."subject", "messages"."body", "messages"."details", "messages"."sent_at", "messages"."read_at", "messages"."answered_at", "messages"."closed_at", "messages"."cancelled_at", "messages"."cancel_reason", "messages"."cancel_comment", "messages"."reply_expected_from", "messages"."reply_due_by" FROM "messages" WHERE ("messages"."id" = :row_mid) LIMIT :one;
+SELECT "message_replies"."id", "message_replies"."message_id", "message_replies"."author_unit_id", "message_replies"."author_hsa_id", "message_replies"."author_name", "message_replies"."author_profession", "message_replies"."body", "message_replies"."outcome", "message_replies"."created_at" FROM "message_replies" WHERE ("message_replies"."message_id" = ANY(:row_mids)) ORDER BY "message_replies"."created_at" ASC, "message_replies"."id" ASC;
+SELECT "units"."id", "units"."hsa_id", "units"."name" FROM "units" WHERE ("units"."id" = ANY(:row_units));
+SELECT "patients"."id", "patients"."personal_identity_number", "patients"."id_kind", "patients"."name" FROM "patients" WHERE ("patients"."id" = ANY(:row_pids));
+SELECT "message_status_changes"."id", "message_status_changes"."message_id", "message_status_changes"."from_status", "message_status_changes"."to_status", "message_status_changes"."at", "message_status_changes"."actor_hsa_id", "message_status_changes"."actor_unit_id", "message_status_changes"."note" FROM "message_status_changes" WHERE ("message_status_changes"."message_id" = :row_mid) ORDER BY "message_status_changes"."id" ASC;
+INSERT INTO "access_log" ("actor_hsa_id", "actor_name", "unit_id", "unit_hsa_id", "action", "outcome", "patient_id", "message_id", "request_id") VALUES (:actor_hsa, :actor_name, :unit_id, :unit_hsa, :action, :outcome, :row_pid, :row_mid, :rid);
+COMMIT;
