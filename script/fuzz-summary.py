@@ -48,21 +48,26 @@ def summarise(path):
 
 
 def excused(path):
-    """The failures script/fuzz_hooks.py excused, counted by operation, reason and codes."""
+    """The failures script/fuzz_hooks.py excused: per operation and reason, how many, and the
+    violation codes behind them (code×count)."""
     if not os.path.exists(path):
         return
-    counts = collections.Counter()
+    groups = collections.defaultdict(collections.Counter)
+    totals = collections.Counter()
     with open(path, encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
-            codes = ",".join(r["codes"]) or "-"
-            counts[(r["operation"], r["check"], r["status"], r["reason"], codes)] += 1
-    if not counts:
+            key = (r["operation"], f"{r['check']} {r['status']}: {r['reason']}")
+            totals[key] += 1
+            groups[key].update(r["codes"])
+    if not totals:
         return
-    name = os.path.splitext(os.path.basename(path))[0]
-    print(f"\n{name}: failures excused by script/fuzz_hooks.py (count, operation, check, status, why, codes)")
-    for (op, check, status, reason, codes), n in sorted(counts.items(), key=lambda kv: (kv[0][0], -kv[1])):
-        print(f"{n:>6}  {op}  {check} {status}  {reason}  [{codes}]")
+    name = os.path.basename(path).split(".")[0]
+    print(f"\npass '{name}': failures excused by script/fuzz_hooks.py")
+    for key in sorted(totals):
+        op, why = key
+        codes = ", ".join(f"{c}×{n}" for c, n in groups[key].most_common())
+        print(f"{totals[key]:>6}  {op} — {why} [{codes}]")
 
 
 def main(paths):

@@ -140,14 +140,14 @@ def filter_failure(ctx, failure, case, response):
         violations = (body or {}).get("violations") or []
         codes = {v.get("code") for v in violations if isinstance(v, dict)}
         if codes and codes <= NOT_IN_SCHEMA:
-            return _excused(case, failure, response, "422: rules the schema cannot state", codes)
+            return _excused(case, failure, response, "rules the schema cannot state", codes)
     if code == "ST202" and response.status_code == 400 and _is_positive(case):
         body = _json(response)
         if (body or {}).get("code") == "INVALID_CURSOR" and "cursor" in (case.query or {}):
-            return _excused(case, failure, response, "400: a cursor the API did not issue", ["INVALID_CURSOR"])
+            return _excused(case, failure, response, "a cursor the API did not issue", ["INVALID_CURSOR"])
     if code == "ST201" and response.status_code == 200 and _operation_id(case) in DRAFT_CHECKS:
         body = _json(response)
         if isinstance(body, dict) and body.get("valid") is False and body.get("violations"):
             codes = {v.get("code") for v in body["violations"] if isinstance(v, dict)}
-            return _excused(case, failure, response, "200 valid=false: a draft check's verdict", codes)
+            return _excused(case, failure, response, "valid=false: a draft check's verdict", codes)
     return True

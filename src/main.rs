@@ -72,16 +72,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let entries = samverkan::domain::narcotics::parse_csv(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            if entries.is_empty() {
-                anyhow::bail!(
-                    "{}: no entries; refusing to empty the narcotics reference",
-                    file.display()
-                );
-            }
             let mut conn = db::connect(&settings.database_url()?)?;
-            let n = samverkan::models::narcotic::replace_all(&mut conn, &entries)?;
+            let n = samverkan::models::narcotic::import_csv(&mut conn, &text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             eprintln!(
                 "imported {n} narcotic substances from {}; servers use them within 30 s",
                 file.display()

@@ -212,6 +212,11 @@ pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Res
     tracing::info!(bind = %config.bind, workers = config.workers, "serving");
     HttpServer::new(move || build_app(state.clone()))
         .workers(config.workers)
+        // A client must send its request head within 5 s and is dropped 1 s after it stops
+        // reading; idle keep-alive connections close after 30 s.
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
+        .keep_alive(std::time::Duration::from_secs(30))
         .shutdown_timeout(30)
         .bind(config.bind)?
         .run()

@@ -87,3 +87,14 @@ pub fn seed_if_empty(conn: &mut PgConnection) -> anyhow::Result<usize> {
         .map_err(|e| anyhow::anyhow!("the shipped narcotics file is invalid: {e}"))?;
     Ok(replace_all(conn, &entries)?)
 }
+
+/// Replaces the reference with the entries of a CSV text in the format of the shipped file
+/// (`samverkan narcotics import FILE`); refuses a file that parses to no entries, which would
+/// switch the NARKOTIKA rule off.
+pub fn import_csv(conn: &mut PgConnection, text: &str) -> anyhow::Result<usize> {
+    let entries = crate::domain::narcotics::parse_csv(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if entries.is_empty() {
+        anyhow::bail!("no entries; refusing to empty the narcotics reference");
+    }
+    Ok(replace_all(conn, &entries)?)
+}

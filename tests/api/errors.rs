@@ -178,3 +178,60 @@ async fn a_malformed_id_in_the_path_is_404_and_a_bad_query_is_400() {
         .await
         .assert_problem(400, "INVALID_CURSOR");
 }
+
+#[actix_web::test]
+async fn a_panicking_handler_answers_500_problem_json_and_the_server_stays_up() {
+    use actix_web::{test, web};
+    use samverkan::auth::JwtVerifier;
+    use samverkan::state::AppState;
+
+    let db = crate::helpers::TestDb::new();
+    let state = AppState {
+        pool: samverkan::db::build_pool(&db.url, 2, std::time::Duration::from_secs(2)),
+        verifier: JwtVerifier::new(&crate::helpers::jwt_config()).unwrap(),
+        body_limit: 65536,
+        narcotics: Default::default(),
+    };
+    let app = test::init_service(samverkan::startup::build_app(web::Data::new(state)).route(
+        "/test/panic",
+        web::get().to(|| async { panic!("deliberate test panic") as &'static str }),
+    ))
+    .await;
+    // The middleware hands the rendered 500 to the server as an error carrying its response,
+    // exactly as the HTTP server turns it into the answer.
+    let res = match test::try_call_service(
+        &app,
+        test::TestRequest::get().uri("/test/panic").to_request(),
+    )
+    .await
+    {
+        Ok(_) => panic!("a panicking handler must not produce a normal response"),
+        Err(e) => e.error_response(),
+    };
+    assert_eq!(res.status().as_u16(), 500);
+    assert!(res.headers().get("x-request-id").is_some());
+    let ct = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(ct.starts_with("application/problem+json"), "{ct}");
+    let bytes = actix_web::body::to_bytes(res.into_body())
+        .await
+        .unwrap_or_default();
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["code"], "INTERNAL_ERROR");
+    assert!(
+        !body.to_string().contains("deliberate"),
+        "no panic text leaks: {body}"
+    );
+    // The same service keeps answering.
+    let live = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/health/live").to_request(),
+    )
+    .await;
+    assert_eq!(live.status().as_u16(), 200);
+}

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod idempotency;
 mod messages;
+mod narcotics;
 mod openapi;
 mod patients;
 mod schema;

@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""Helpers of bench/run (standard library only).
+
+  report.py verify TEMPLATES CAPTURED      statements of bench/pgbench/*.sql == captured ones?
+  report.py check-wrk NAME JSON MAX_RATIO   exit 1 when errors/non-2xx exceed MAX_RATIO
+  report.py line-wrk NAME FILE              one progress line
+  report.py pgbench NAME DIR MODE           parse DIR/NAME.out and the per-transaction logs
+  report.py line-pgbench NAME FILE          one progress line
+  report.py report OUT RESULTS              the table; writes RESULTS (JSON); exit 1 on a FAIL
+"""
+
+import glob
+import json
+import os
+import re
+import sys
+
+# Which template each captured request is compared with.
+TEMPLATE_OF = {
+    "create_recept": "create.sql",
+    "create_provtagning": "create.sql",
+    "create_uppfoljning": "create.sql",
+    "create_bokning": "create.sql",
+    "inbox": "inbox.sql",
+    "inbox_deep": "inbox_deep.sql",
+    "message": "message.sql",
+    "summary": "summary.sql",
+}
+
+READS = ["inbox", "inbox_deep", "message", "summary"]
+CREATES = ["create_recept", "create_provtagning", "create_uppfoljning", "create_bokning"]
+LABEL = {
+    "inbox": "GET /messages?box=inbox",
+    "inbox_deep": "GET /messages?box=inbox&cursor (10k deep)",
+    "message": "GET /messages/{id}",
+    "summary": "GET /messages/summary",
+    "create_recept": "POST /messages/recept",
+    "create_provtagning": "POST /messages/provtagning",
+    "create_uppfoljning": "POST /messages/uppfoljning",
+    "create_bokning": "POST /messages/bokning",
+}
+TARGET_RATIO = {"read": 0.60, "create": 0.70}
+TARGET_P99_MS = 25.0
+TARGET_GROWTH = 1.5
+TARGET_RSS_MB = 100.0
+TARGET_LOAD_S = 120.0
+
+
+# --------------------------------------------------------------------------------------------
+def template_statements(path):
+    """SQL statements of a pgbench script, parameters as `?`; skips comments, meta-commands and
+    the statement after a `-- bench-only` comment."""
+    out, skip = [], False
+    for line in open(path, encoding="utf-8"):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("--"):
+            if line.startswith("-- bench-only"):
+                skip = True
+            continue
+        if line.startswith("\\"):
+            continue
+        if skip:
+            skip = False
+            continue
+        line = re.sub(r"\s*\\gset\s*$", "", line).rstrip(";")
+        out.append(re.sub(r"(?<!:):[A-Za-z_][A-Za-z0-9_]*", "?", line))
+    return out
+
+
+def captured_statements(path):
+    return [re.sub(r"\$\d+", "?", line.rstrip("\n")) for line in open(path, encoding="utf-8") if line.strip()]
+
+
+def verify(templates, captured):
+    ok = True
+    for name, template in TEMPLATE_OF.items():
+        want = captured_statements(os.path.join(captured, name + ".sql"))
+        have = template_statements(os.path.join(templates, template))
+        if want == have:
+            kinds = open(os.path.join(captured, name + ".kinds")).read().split()
+            unnamed = sum(1 for k in kinds if k == "<unnamed>")
+            print(f"bench: {name}: the API ran {len(want)} statements, the same as bench/pgbench/{template}"
+                  f" ({len(kinds) - unnamed} prepared and cached, {unnamed} unnamed)", file=sys.stderr)
+            continue
+        ok = False
+        print(f"bench: {name}: the API's statements differ from bench/pgbench/{template}:", file=sys.stderr)
+        import difflib
+        for line in difflib.unified_diff(have, want, f"bench/pgbench/{template}", "captured", lineterm="", n=1):
+            print("   " + line[:240], file=sys.stderr)
+    return 0 if ok else 1
+
+
+# --------------------------------------------------------------------------------------------
+def wrk_errors(d):
+    e = d["errors"]
+    return e["status"] + e["connect"] + e["read"] + e["write"] + e["timeout"]
+
+
+def check_wrk(name, text, max_ratio):
+    try:
+        d = json.loads(text)
+    except ValueError:
+        print(f"bench: {name}: wrk printed no result", file=sys.stderr)
+        return 1
+    if d["requests"] == 0:
+        print(f"bench: {name}: no requests completed", file=sys.stderr)
+        return 1
+    bad = wrk_errors(d)
+    if bad > float(max_ratio) * d["requests"]:
+        print(f"bench: {name}: {bad} of {d['requests']} requests failed or were not 2xx "
+              f"(errors {d['errors']})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def wrk_rps(d):
+    return d["requests"] / (d["duration_us"] / 1e6)
+
+
+def line_wrk(name, path):
+    d = json.load(open(path))
+    lat = d["latency_us"]
+    print(f"bench: {name:<28} wrk      {wrk_rps(d):9.0f} req/s  p50 {lat['p50'] / 1000:6.2f} ms"
+          f"  p99 {lat['p99'] / 1000:6.2f} ms  ({d['requests']} requests, {wrk_errors(d)} errors)")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return None
+    k = max(0, min(len(sorted_values) - 1, int(round(p / 100.0 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+def parse_pgbench(name, directory, mode):
+    text = open(os.path.join(directory, name + ".out"), encoding="utf-8").read()
+    tps = re.search(r"^tps = ([0-9.]+) \(without initial connection time\)", text, re.M)
+    if not tps:
+        raise SystemExit(f"bench: pgbench {name}: no tps in its output")
+    tx = re.search(r"^number of transactions actually processed: (\d+)", text, re.M)
+    failed = re.search(r"^number of failed transactions: (\d+)", text, re.M)
+    avg = re.search(r"^latency average = ([0-9.]+) ms", text, re.M)
+    lat = []
+    for f in glob.glob(os.path.join(directory, name + ".log*")):
+        for line in open(f):
+            parts = line.split()
+            if len(parts) >= 3 and parts[2].isdigit():
+                lat.append(int(parts[2]))
+    lat.sort()
+    if failed and int(failed.group(1)) > 0:
+        raise SystemExit(f"bench: pgbench {name}: {failed.group(1)} failed transactions")
+    return {
+        "tps": float(tps.group(1)),
+        "transactions": int(tx.group(1)) if tx else None,
+        "failed": int(failed.group(1)) if failed else 0,
+        "latency_avg_ms": float(avg.group(1)) if avg else None,
+        "p50_ms": percentile(lat, 50) / 1000 if lat else None,
+        "p99_ms": percentile(lat, 99) / 1000 if lat else None,
+        "mode": mode,
+    }
+
+
+def line_pgbench(name, path):
+    d = json.load(open(path))
+    p50 = f"{d['p50_ms']:6.2f}" if d["p50_ms"] is not None else "   n/a"
+    p99 = f"{d['p99_ms']:6.2f}" if d["p99_ms"] is not None else "   n/a"
+    print(f"bench: {name:<28} pgbench  {d['tps']:9.0f} tps    p50 {p50} ms  p99 {p99} ms"
+          f"  (-M {d['mode']}, {d['transactions']} transactions)")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+def read_meta(out):
+    meta = {}
+    for line in open(os.path.join(out, "meta.env"), encoding="utf-8"):
+        key, _, value = line.rstrip("\n").partition("\t")
+        meta[key] = value
+    return meta
+
+
+def rss_samples(out):
+    samples = []
+    path = os.path.join(out, "rss.samples")
+    if os.path.exists(path):
+        for line in open(path):
+            parts = line.split()
+            if len(parts) == 2:
+                samples.append((float(parts[0]), int(parts[1])))
+    return samples
+
+
+def peak_rss_mb(samples, t0, t1):
+    inside = [kb for (t, kb) in samples if t0 <= t <= t1]
+    return max(inside) / 1024 if inside else None
+
+
+def fmt(v, spec):
+    return format(v, spec) if v is not None else "n/a"
+
+
+def report(out, results_path):
+    meta = read_meta(out)
+    samples = rss_samples(out)
+    rows, fails = [], []
+
+    def wrk(name):
+        path = os.path.join(out, "wrk", name + ".json")
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    def pg(name):
+        path = os.path.join(out, "pgbench", name + ".json")
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    for name in READS + CREATES:
+        w, p = wrk(name), pg(name)
+        if w is None:
+            continue
+        kind = "create" if name in CREATES else "read"
+        rps = wrk_rps(w)
+        p50 = w["latency_us"]["p50"] / 1000
+        p99 = w["latency_us"]["p99"] / 1000
+        ratio = rps / p["tps"] if p and p["tps"] else None
+        ok = ratio is not None and ratio >= TARGET_RATIO[kind] and p99 < TARGET_P99_MS
+        if not ok:
+            fails.append(name)
+        rows.append({
+            "endpoint": name,
+            "label": LABEL[name],
+            "kind": kind,
+            "requests": w["requests"],
+            "non_2xx_or_errors": wrk_errors(w),
+            "req_per_s": round(rps, 1),
+            "p50_ms": round(p50, 2),
+            "p90_ms": round(w["latency_us"]["p90"] / 1000, 2),
+            "p99_ms": round(p99, 2),
+            "max_ms": round(w["latency_us"]["max"] / 1000, 2),
+            "pgbench": p,
+            "ratio": round(ratio, 3) if ratio is not None else None,
+            "target": f"ratio >= {TARGET_RATIO[kind]:.2f}, p99 < {TARGET_P99_MS:.0f} ms",
+            "peak_rss_mb": round(peak_rss_mb(samples, w["t0"], w["t1"]) or 0, 1),
+            "pass": ok,
+        })
+
+    growth = []
+    for ep in ("inbox", "summary"):
+        a, b = wrk(f"growth_small_{ep}"), wrk(f"growth_large_{ep}")
+        if not a or not b:
+            continue
+        pa, pb = a["latency_us"]["p50"] / 1000, b["latency_us"]["p50"] / 1000
+        ratio = pb / pa if pa else None
+        ok = ratio is not None and ratio <= TARGET_GROWTH
+        if not ok:
+            fails.append(f"growth_{ep}")
+        growth.append({
+            "endpoint": ep,
+            "connections": a["connections"],
+            "small_messages": int(meta.get("growth_small_messages", 0)),
+            "large_messages": int(meta.get("growth_large_messages", 0)),
+            "small_p50_ms": round(pa, 3), "small_p99_ms": round(a["latency_us"]["p99"] / 1000, 3),
+            "large_p50_ms": round(pb, 3), "large_p99_ms": round(b["latency_us"]["p99"] / 1000, 3),
+            "small_req_per_s": round(wrk_rps(a), 1), "large_req_per_s": round(wrk_rps(b), 1),
+            "ratio_p50": round(ratio, 3) if ratio else None,
+            "target": f"<= {TARGET_GROWTH}x",
+            "pass": ok,
+        })
+
+    hwm_mb = int(meta.get("vmhwm_kb", 0)) / 1024
+    peak_sampled = max((kb for _, kb in samples), default=0) / 1024
+    rss_ok = 0 < hwm_mb < TARGET_RSS_MB
+    if not rss_ok:
+        fails.append("rss")
+    load_total = float(meta.get("load_total_s", 0))
+    load_ok = meta.get("mode") != "full" or load_total < TARGET_LOAD_S
+    if not load_ok:
+        fails.append("load_time")
+    extended = pg("create_recept_extended")
+
+    # ---- print
+    head = ["endpoint", "req/s", "p50 ms", "p99 ms", "pgbench tps", "ratio", "target", "result"]
+    table = [head]
+    for r in rows:
+        table.append([r["label"], f"{r['req_per_s']:.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+                      fmt(r["pgbench"] and r["pgbench"]["tps"], ".0f"), fmt(r["ratio"], ".2f"),
+                      r["target"], "PASS" if r["pass"] else "FAIL"])
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
+    right = {1, 2, 3, 4, 5}
+
+    def show(row):
+        return " | ".join(str(c).rjust(widths[i]) if i in right else str(c).ljust(widths[i])
+                          for i, c in enumerate(row))
+
+    print()
+    print(f"Samverkan benchmark ({meta.get('mode')}) — {meta.get('started_at')} .. {meta.get('finished_at')}")
+    print(f"{meta.get('connections')} connections (wrk -t2; pgbench -c {meta.get('connections')} -j 2 -M prepared), "
+          f"{meta.get('warmup_s')} s warm-up + {meta.get('duration_s')} s measured per run; server: "
+          f"{meta.get('workers')} workers, pool {meta.get('pool')}, RUST_LOG=warn")
+    print()
+    print(show(head))
+    print("-+-".join("-" * w for w in widths))
+    for row in table[1:]:
+        print(show(row))
+    print()
+    if extended:
+        recept = pg("create_recept")
+        print(f"pgbench create (recept) in extended mode (every statement parsed and planned, as the API's 4 INSERTs are): "
+              f"{extended['tps']:.0f} tps vs {recept['tps']:.0f} prepared")
+    for g in growth:
+        print(f"growth {g['endpoint']:<8} p50 {g['small_p50_ms']:.2f} ms at {g['small_messages']:,} messages -> "
+              f"{g['large_p50_ms']:.2f} ms at {g['large_messages']:,}: {g['ratio_p50']:.2f}x (target <= {TARGET_GROWTH}x) "
+              f"{'PASS' if g['pass'] else 'FAIL'}   [p99 {g['small_p99_ms']:.2f} -> {g['large_p99_ms']:.2f} ms, "
+              f"{g['connections']} connections]")
+    print(f"server RSS: peak VmHWM {hwm_mb:.1f} MB (highest VmRSS sample {peak_sampled:.1f} MB; target < "
+          f"{TARGET_RSS_MB:.0f} MB) {'PASS' if rss_ok else 'FAIL'}")
+    print(f"load: {int(meta.get('messages_target', 0)):,} messages in {load_total:.1f} s "
+          f"({meta.get('load_small_s')} s + {meta.get('load_rest_s')} s; VACUUM ANALYZE after, "
+          f"{meta.get('vacuum_small_s')} s + {meta.get('vacuum_rest_s')} s, not counted; target < "
+          f"{TARGET_LOAD_S:.0f} s) {'PASS' if load_ok else 'FAIL'}; {int(meta.get('messages_end', 0)):,} messages at the end")
+    print(f"machine: {meta.get('nproc')} cores ({meta.get('cpu_model')}), {int(meta.get('mem_total_mb', 0)):,} MB, "
+          f"kernel {meta.get('kernel')}; PostgreSQL {meta.get('pg_version')} ({meta.get('pg_settings')}); "
+          f"{meta.get('wrk_version')}; {meta.get('pgbench_version')}")
+    print(f"load average: {meta.get('load_start')} at start, {meta.get('load_end')} at the end "
+          f"(the machine is shared: compare ratios, not absolute figures)")
+    print()
+    print("RESULT: " + ("all targets met" if not fails else "missed: " + ", ".join(fails)))
+
+    results = {
+        "mode": meta.get("mode"),
+        "started_at": meta.get("started_at"),
+        "finished_at": meta.get("finished_at"),
+        "settings": {
+            "connections": int(meta.get("connections", 0)),
+            "wrk_threads": 2, "pgbench_jobs": 2, "pgbench_mode": "prepared",
+            "warmup_s": int(meta.get("warmup_s", 0)), "duration_s": int(meta.get("duration_s", 0)),
+            "growth_duration_s": int(meta.get("growth_duration_s", 0)),
+            "server_workers": int(meta.get("workers", 0)), "pool_size": int(meta.get("pool", 0)),
+            "deep_cursor": meta.get("deep_cursor"),
+        },
+        "endpoints": rows,
+        "pgbench_create_recept_extended": extended,
+        "growth": growth,
+        "rss": {"vmhwm_mb": round(hwm_mb, 1), "max_vmrss_sample_mb": round(peak_sampled, 1),
+                "target_mb": TARGET_RSS_MB, "pass": rss_ok},
+        "load": {
+            "messages": int(meta.get("messages_target", 0)),
+            "seconds": load_total,
+            "small_s": float(meta.get("load_small_s", 0)), "rest_s": float(meta.get("load_rest_s", 0)),
+            "vacuum_analyze_s": [float(meta.get("vacuum_small_s", 0)), float(meta.get("vacuum_rest_s", 0))],
+            "target_s": TARGET_LOAD_S, "pass": load_ok,
+            "messages_at_end": int(meta.get("messages_end", 0)),
+        },
+        "machine": {
+            "nproc": int(meta.get("nproc", 0)), "cpu_model": meta.get("cpu_model"),
+            "mem_total_mb": int(meta.get("mem_total_mb", 0)), "kernel": meta.get("kernel"),
+            "postgresql": meta.get("pg_version"), "postgresql_settings": meta.get("pg_settings"),
+            "wrk": meta.get("wrk_version"), "pgbench": meta.get("pgbench_version"),
+            "load_average_start": meta.get("load_start"), "load_average_end": meta.get("load_end"),
+        },
+        "missed": fails,
+        "pass": not fails,
+    }
+    with open(results_path, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    print(f"written: {results_path}")
+    return 0 if not fails else 1
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cmd = argv[1]
+    if cmd == "verify":
+        return verify(argv[2], argv[3])
+    if cmd == "check-wrk":
+        return check_wrk(argv[2], argv[3], argv[4])
+    if cmd == "line-wrk":
+        return line_wrk(argv[2], argv[3])
+    if cmd == "pgbench":
+        print(json.dumps(parse_pgbench(argv[2], argv[3], argv[4])))
+        return 0
+    if cmd == "line-pgbench":
+        return line_pgbench(argv[2], argv[3])
+    if cmd == "report":
+        return report(argv[2], argv[3])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
