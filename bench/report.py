@@ -135,7 +135,7 @@ def percentile(sorted_values, p):
     return sorted_values[k]
 
 
-def parse_pgbench(name, directory, mode):
+def parse_pgbench(name, directory, mode, clients):
     text = open(os.path.join(directory, name + ".out"), encoding="utf-8").read()
     tps = re.search(r"^tps = ([0-9.]+) \(without initial connection time\)", text, re.M)
     if not tps:
@@ -160,6 +160,7 @@ def parse_pgbench(name, directory, mode):
         "p50_ms": percentile(lat, 50) / 1000 if lat else None,
         "p99_ms": percentile(lat, 99) / 1000 if lat else None,
         "mode": mode,
+        "clients": int(clients),
     }
 
 
@@ -168,7 +169,7 @@ def line_pgbench(name, path):
     p50 = f"{d['p50_ms']:6.2f}" if d["p50_ms"] is not None else "   n/a"
     p99 = f"{d['p99_ms']:6.2f}" if d["p99_ms"] is not None else "   n/a"
     print(f"bench: {name:<28} pgbench  {d['tps']:9.0f} tps    p50 {p50} ms  p99 {p99} ms"
-          f"  (-M {d['mode']}, {d['transactions']} transactions)")
+          f"  (-M {d['mode']} -c {d['clients']}, {d['transactions']} transactions)")
     return 0
 
 
@@ -210,19 +211,30 @@ def report(out, results_path):
         path = os.path.join(out, "wrk", name + ".json")
         return json.load(open(path)) if os.path.exists(path) else None
 
+    def statements(name):
+        kinds = os.path.join(out, "captured", name + ".kinds")
+        sql = os.path.join(out, "captured", name + ".sql")
+        if not os.path.exists(sql):
+            return None
+        k = open(kinds).read().split()
+        total = len(captured_statements(sql))
+        return {"total": total, "prepared_cached": sum(1 for x in k if x != "<unnamed>"),
+                "unnamed": sum(1 for x in k if x == "<unnamed>"), "simple": total - len(k)}
+
     def pg(name):
         path = os.path.join(out, "pgbench", name + ".json")
         return json.load(open(path)) if os.path.exists(path) else None
 
     for name in READS + CREATES:
-        w, p = wrk(name), pg(name)
+        w, p, pp = wrk(name), pg(name), pg(name + ".pool")
         if w is None:
             continue
         kind = "create" if name in CREATES else "read"
         rps = wrk_rps(w)
         p50 = w["latency_us"]["p50"] / 1000
         p99 = w["latency_us"]["p99"] / 1000
-        ratio = rps / p["tps"] if p and p["tps"] else None
+        ceiling = max((x["tps"] for x in (p, pp) if x), default=None)
+        ratio = rps / ceiling if ceiling else None
         ok = ratio is not None and ratio >= TARGET_RATIO[kind] and p99 < TARGET_P99_MS
         if not ok:
             fails.append(name)
@@ -237,7 +249,10 @@ def report(out, results_path):
             "p90_ms": round(w["latency_us"]["p90"] / 1000, 2),
             "p99_ms": round(p99, 2),
             "max_ms": round(w["latency_us"]["max"] / 1000, 2),
+            "statements": statements(name),
             "pgbench": p,
+            "pgbench_pool_clients": pp,
+            "ceiling_tps": ceiling,
             "ratio": round(ratio, 3) if ratio is not None else None,
             "target": f"ratio >= {TARGET_RATIO[kind]:.2f}, p99 < {TARGET_P99_MS:.0f} ms",
             "peak_rss_mb": round(peak_rss_mb(samples, w["t0"], w["t1"]) or 0, 1),
@@ -279,14 +294,20 @@ def report(out, results_path):
     extended = pg("create_recept_extended")
 
     # ---- print
-    head = ["endpoint", "req/s", "p50 ms", "p99 ms", "pgbench tps", "ratio", "target", "result"]
+    pool = meta.get("pool")
+    head = ["endpoint", "SQL", "req/s", "p50 ms", "p99 ms", "RSS MB", f"pgbench tps c{meta.get('connections')}",
+            f"c{pool}", "pgbench p99 c" + str(meta.get('connections')), "ratio", "target", "result"]
     table = [head]
     for r in rows:
-        table.append([r["label"], f"{r['req_per_s']:.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
-                      fmt(r["pgbench"] and r["pgbench"]["tps"], ".0f"), fmt(r["ratio"], ".2f"),
-                      r["target"], "PASS" if r["pass"] else "FAIL"])
+        st = r["statements"]
+        table.append([r["label"], f"{st['total']}/{st['unnamed']}" if st else "?", f"{r['req_per_s']:.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+                      f"{r['peak_rss_mb']:.0f}",
+                      fmt(r["pgbench"] and r["pgbench"]["tps"], ".0f"),
+                      fmt(r["pgbench_pool_clients"] and r["pgbench_pool_clients"]["tps"], ".0f"),
+                      fmt(r["pgbench"] and r["pgbench"]["p99_ms"], ".2f"),
+                      fmt(r["ratio"], ".2f"), r["target"], "PASS" if r["pass"] else "FAIL"])
     widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
-    right = {1, 2, 3, 4, 5}
+    right = {1, 2, 3, 4, 5, 6, 7, 8, 9}
 
     def show(row):
         return " | ".join(str(c).rjust(widths[i]) if i in right else str(c).ljust(widths[i])
@@ -294,10 +315,12 @@ def report(out, results_path):
 
     print()
     print(f"Samverkan benchmark ({meta.get('mode')}) — {meta.get('started_at')} .. {meta.get('finished_at')}")
-    print(f"{meta.get('connections')} connections (wrk -t2; pgbench -c {meta.get('connections')} -j 2 -M prepared), "
+    print(f"{meta.get('connections')} connections (wrk -t2; pgbench -j 2 -M prepared at -c {meta.get('connections')} and -c {meta.get('pool')}), "
           f"{meta.get('warmup_s')} s warm-up + {meta.get('duration_s')} s measured per run; server: "
           f"{meta.get('workers')} workers, pool {meta.get('pool')}, RUST_LOG=warn")
     print()
+    print("SQL = statements per request / of them unnamed (parsed and planned each time); ratio = req/s over the better")
+    print("pgbench figure (the ceiling); RSS = the server's peak VmRSS during the run")
     print(show(head))
     print("-+-".join("-" * w for w in widths))
     for row in table[1:]:
@@ -305,8 +328,9 @@ def report(out, results_path):
     print()
     if extended:
         recept = pg("create_recept")
-        print(f"pgbench create (recept) in extended mode (every statement parsed and planned, as the API's 4 INSERTs are): "
-              f"{extended['tps']:.0f} tps vs {recept['tps']:.0f} prepared")
+        recept = pg("create_recept.pool") or recept
+        print(f"pgbench create (recept) at -c {extended['clients']}, -M extended (every statement parsed and planned, as the "
+              f"API's 4 INSERTs are): {extended['tps']:.0f} tps vs {recept['tps']:.0f} -M prepared")
     for g in growth:
         print(f"growth {g['endpoint']:<8} p50 {g['small_p50_ms']:.2f} ms at {g['small_messages']:,} messages -> "
               f"{g['large_p50_ms']:.2f} ms at {g['large_messages']:,}: {g['ratio_p50']:.2f}x (target <= {TARGET_GROWTH}x) "
@@ -380,7 +404,7 @@ def main(argv):
     if cmd == "line-wrk":
         return line_wrk(argv[2], argv[3])
     if cmd == "pgbench":
-        print(json.dumps(parse_pgbench(argv[2], argv[3], argv[4])))
+        print(json.dumps(parse_pgbench(argv[2], argv[3], argv[4], argv[5])))
         return 0
     if cmd == "line-pgbench":
         return line_pgbench(argv[2], argv[3])

@@ -290,23 +290,92 @@ const MESSAGE_NEXT: &[(&str, &str)] = &[
 ];
 
 const OTHER_LINKS: &[LinkSpec] = &[
-    ("register_patient", "201", "GetPatient", "get_patient", BODY_ID),
-    ("register_patient", "201", "ListEnrollments", "list_enrollments", BODY_ID),
-    ("register_patient", "201", "CreateEnrollment", "create_enrollment", BODY_ID),
-    ("register_patient", "201", "PatientAccessLog", "patient_access_log", BODY_ID),
-    ("register_patient", "200", "GetPatient", "get_patient", BODY_ID),
-    ("register_patient", "200", "ListEnrollments", "list_enrollments", BODY_ID),
-    ("register_patient", "200", "CreateEnrollment", "create_enrollment", BODY_ID),
-    ("lookup_patient", "200", "GetPatient", "get_patient", BODY_ID),
-    ("lookup_patient", "200", "ListEnrollments", "list_enrollments", BODY_ID),
-    ("lookup_patient", "200", "CreateEnrollment", "create_enrollment", BODY_ID),
-    ("get_patient", "200", "ListEnrollments", "list_enrollments", BODY_ID),
+    (
+        "register_patient",
+        "201",
+        "GetPatient",
+        "get_patient",
+        BODY_ID,
+    ),
+    (
+        "register_patient",
+        "201",
+        "ListEnrollments",
+        "list_enrollments",
+        BODY_ID,
+    ),
+    (
+        "register_patient",
+        "201",
+        "CreateEnrollment",
+        "create_enrollment",
+        BODY_ID,
+    ),
+    (
+        "register_patient",
+        "201",
+        "PatientAccessLog",
+        "patient_access_log",
+        BODY_ID,
+    ),
+    (
+        "register_patient",
+        "200",
+        "GetPatient",
+        "get_patient",
+        BODY_ID,
+    ),
+    (
+        "register_patient",
+        "200",
+        "ListEnrollments",
+        "list_enrollments",
+        BODY_ID,
+    ),
+    (
+        "register_patient",
+        "200",
+        "CreateEnrollment",
+        "create_enrollment",
+        BODY_ID,
+    ),
+    (
+        "lookup_patient",
+        "200",
+        "GetPatient",
+        "get_patient",
+        BODY_ID,
+    ),
+    (
+        "lookup_patient",
+        "200",
+        "ListEnrollments",
+        "list_enrollments",
+        BODY_ID,
+    ),
+    (
+        "lookup_patient",
+        "200",
+        "CreateEnrollment",
+        "create_enrollment",
+        BODY_ID,
+    ),
+    (
+        "get_patient",
+        "200",
+        "ListEnrollments",
+        "list_enrollments",
+        BODY_ID,
+    ),
     (
         "create_enrollment",
         "201",
         "EndEnrollment",
         "end_enrollment",
-        &[("id", "$response.body#/patient_id"), ("eid", "$response.body#/id")],
+        &[
+            ("id", "$response.body#/patient_id"),
+            ("eid", "$response.body#/id"),
+        ],
     ),
     (
         "create_enrollment",
@@ -318,8 +387,20 @@ const OTHER_LINKS: &[LinkSpec] = &[
     ("create_unit", "201", "GetUnit", "get_unit", BODY_ID),
     ("create_unit", "201", "PatchUnit", "patch_unit", BODY_ID),
     ("patch_unit", "200", "GetUnit", "get_unit", BODY_ID),
-    ("list_units", "200", "GetFirstUnit", "get_unit", FIRST_ITEM_ID),
-    ("list_messages", "200", "GetFirstMessage", "get_message", FIRST_ITEM_ID),
+    (
+        "list_units",
+        "200",
+        "GetFirstUnit",
+        "get_unit",
+        FIRST_ITEM_ID,
+    ),
+    (
+        "list_messages",
+        "200",
+        "GetFirstMessage",
+        "get_message",
+        FIRST_ITEM_ID,
+    ),
 ];
 
 /// Operations answering with a message, and the status of that answer.
@@ -335,9 +416,9 @@ const MESSAGE_ANSWERS: &[(&str, &str)] = &[
 
 impl Modify for Links {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let mut specs: Vec<(&str, &str, &str, &str, &[(&str, &str)])> = OTHER_LINKS.to_vec();
-        for (op, status) in MESSAGE_ANSWERS {
-            for (name, target) in MESSAGE_NEXT {
+        let mut specs: Vec<LinkSpec> = OTHER_LINKS.to_vec();
+        for &(op, status) in MESSAGE_ANSWERS {
+            for &(name, target) in MESSAGE_NEXT {
                 if op != target {
                     specs.push((op, status, name, target, BODY_ID));
                 }
@@ -386,6 +467,77 @@ fn link(target: &str, params: &[(&str, &str)]) -> utoipa::openapi::link::Link {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
+
+    /// Every closed tagged enum exists and all its variants refuse unknown fields.
+    #[test]
+    fn closed_variants_refuse_unknown_fields() {
+        let api = serde_json::to_value(crate::startup::openapi_document()).unwrap();
+        for name in super::CLOSED_TAGGED_ENUMS {
+            let variants = api["components"]["schemas"][name]["oneOf"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name} is not a oneOf schema"));
+            assert!(!variants.is_empty());
+            for v in variants {
+                assert_eq!(v["additionalProperties"], false, "{name}: {v}");
+            }
+        }
+    }
+
+    /// A blank text is refused by the server, so a required text says it in a pattern whose
+    /// class is exactly what `str::trim` removes.
+    #[test]
+    fn required_texts_are_non_blank() {
+        let api = serde_json::to_value(crate::startup::openapi_document()).unwrap();
+        let subject = &api["components"]["schemas"]["NewRecept"]["properties"]["subject"];
+        assert_eq!(subject["pattern"], super::NON_BLANK);
+        let listed = class_chars(super::NON_BLANK);
+        let whitespace: BTreeSet<char> = (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+            .collect();
+        assert_eq!(listed, whitespace);
+    }
+
+    /// The characters of a negated class `[^...]` written with `\t \n \f \r \uXXXX` escapes,
+    /// plain characters and `a-b` ranges.
+    fn class_chars(pattern: &str) -> BTreeSet<char> {
+        let body = pattern
+            .strip_prefix("[^")
+            .and_then(|p| p.strip_suffix(']'))
+            .unwrap();
+        let mut chars = Vec::new();
+        let mut it = body.chars().peekable();
+        while let Some(c) = it.next() {
+            let c = if c == '\\' {
+                match it.next().unwrap() {
+                    't' => '\t',
+                    'n' => '\n',
+                    'f' => '\u{c}',
+                    'r' => '\r',
+                    'u' => {
+                        let hex: String = (0..4).map(|_| it.next().unwrap()).collect();
+                        char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap()
+                    }
+                    other => panic!("escape {other}"),
+                }
+            } else {
+                c
+            };
+            chars.push(c);
+        }
+        let mut out = BTreeSet::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if i + 2 < chars.len() && chars[i + 1] == '-' {
+                out.extend(chars[i]..=chars[i + 2]);
+                i += 3;
+            } else {
+                out.insert(chars[i]);
+                i += 1;
+            }
+        }
+        out
+    }
 
     /// Every link names operations that exist, and every linking operation exists.
     #[test]

@@ -3,11 +3,18 @@
 -- PostgreSQL log (log_statement = 'all'); bench/run re-captures and compares on every run.
 -- The four categories run the same statements: only the parameter values (category, subject,
 -- body, details) differ, and bench/run passes each category's values with -D.
--- Variables: :row_* differ per patient (bench/run makes one copy of this script per patient,
--- renaming :row_x to :row_x_<n>, because pgbench cannot pick a string at random); the rest are
--- constants given with -D, or come from the bench-only line below.
+-- Variables: :row_* are this client's patient (pgbench cannot pick a string at random): each
+-- client loads row (client_id % rows) of bench_create_rows (patients enrolled in the sender's
+-- kommun) once, in its first transaction. The rest are constants given with -D, or come from
+-- the bench-only line before BEGIN.
 -- Not run here: the narcotics reference (SELECT ... FROM narcotics), which the API reloads at
 -- most once per 30 s per process for recept messages.
+\if :loaded = 0
+\set row_n :client_id % :rows
+-- bench-only: once per client
+SELECT row_pid, row_pids FROM bench_create_rows WHERE n = :row_n \gset
+\set loaded 1
+\endif
 -- bench-only: what the API makes in Rust (a new id, the clock, the reply window, a request id).
 SELECT u AS mid, '{' || u || '}' AS mid_array, t AS now, t + interval '2 days' AS expected_from, t + interval '9 days' AS due_by, (t AT TIME ZONE 'Europe/Stockholm')::date AS today, gen_random_uuid()::text AS rid FROM (SELECT gen_random_uuid() AS u, clock_timestamp() AS t) AS x \gset
 BEGIN;

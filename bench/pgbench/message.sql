@@ -1,7 +1,15 @@
 -- GET /api/v1/messages/{id} (src/routes/messages/list.rs, view.rs): one transaction with the
 -- acting unit, the message, its replies, units, patient and history, then the access-log row
--- (src/audit.rs). Captured from the PostgreSQL log. :row_* differ per message (bench/run makes
--- one copy of this script per message id).
+-- (src/audit.rs). Captured from the PostgreSQL log.
+-- :row_* are this client's message (pgbench cannot pick a string at random): each client loads
+-- row (client_id % rows) of bench_message_rows, which bench/run fills with ids from the reader's
+-- inbox, once, in its first transaction; every later transaction is exactly the API's.
+\if :loaded = 0
+\set row_n :client_id % :rows
+-- bench-only: once per client
+SELECT row_mid, row_mids, row_pid, row_pids, row_units FROM bench_message_rows WHERE n = :row_n \gset
+\set loaded 1
+\endif
 BEGIN;
 SELECT "units"."id", "units"."hsa_id", "units"."name", "units"."kind", "units"."municipality_code", "units"."specialty", "units"."participating", "units"."active", "units"."created_at", "units"."updated_at" FROM "units" WHERE ("units"."hsa_id_norm" = :unit_hsa) LIMIT :one;
 SELECT "messages"."id", "messages"."category", "messages"."status", "messages"."patient_id", "messages"."sender_unit_id", "messages"."recipient_unit_id", "messages"."sender_hsa_id", "messages"."sender_name", "messages"."sender_profession", "messages"."subject", "messages"."body", "messages"."details", "messages"."sent_at", "messages"."read_at", "messages"."answered_at", "messages"."closed_at", "messages"."cancelled_at", "messages"."cancel_reason", "messages"."cancel_comment", "messages"."reply_expected_from", "messages"."reply_due_by" FROM "messages" WHERE ("messages"."id" = :row_mid) LIMIT :one;

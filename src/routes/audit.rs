@@ -206,6 +206,10 @@ pub async fn list_access_log(
             return Err(bad_query("`outcome` is `ok` or `denied`."));
         }
     }
+    // PostgreSQL cannot compare text with NUL in it (it would be a 500).
+    if q.actor.as_ref().is_some_and(|a| a.contains('\0')) {
+        return Err(bad_query("`actor` must not contain the NUL character."));
+    }
     if let Some(a) = &q.action {
         if !action::ALL.contains(&a.as_str()) {
             return Err(bad_query(

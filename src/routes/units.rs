@@ -318,6 +318,13 @@ pub async fn list_units(
             detail: "`q` must be at most 100 characters.".into(),
         });
     }
+    // PostgreSQL cannot compare text with NUL in it (it would be a 500).
+    if q.q.as_ref().is_some_and(|s| s.contains('\0')) {
+        return Err(AppError::BadRequest {
+            code: "INVALID_QUERY",
+            detail: "`q` must not contain the NUL character.".into(),
+        });
+    }
     let filter = UnitFilter {
         kind: q.kind.map(|k| k.as_str().to_string()),
         active: q.active,

@@ -2,8 +2,9 @@
 //! cloned from a migrated template.
 
 mod audit;
-mod authz;
 mod auth;
+mod authz;
+mod contract;
 mod enrollments;
 mod errors;
 mod events;
