@@ -2,9 +2,12 @@
 """Helpers of bench/run (standard library only).
 
   report.py verify TEMPLATES CAPTURED      statements of bench/pgbench/*.sql == captured ones?
+  report.py annotate-wrk T0 T1 CONNS CLK_TCK SERVER_TICKS DB_TICKS DB_N "USER SYS" M0.. M1..
+                                            wrk's JSON (stdin) with timing and CPU accounting
   report.py check-wrk NAME JSON MAX_RATIO   exit 1 when errors/non-2xx exceed MAX_RATIO
   report.py line-wrk NAME FILE              one progress line
-  report.py pgbench NAME DIR MODE           parse DIR/NAME.out and the per-transaction logs
+  report.py pgbench NAME DIR MODE CLIENTS CLK_TCK DB_TICKS DB_N T0 T1 "USER SYS" M0.. M1..
+                                            parse DIR/NAME.out, the per-transaction logs, CPU
   report.py line-pgbench NAME FILE          one progress line
   report.py report OUT RESULTS              the table; writes RESULTS (JSON); exit 1 on a FAIL
 """
@@ -93,6 +96,38 @@ def verify(templates, captured):
 
 
 # --------------------------------------------------------------------------------------------
+def machine(m0, m1, seconds, clk_tck):
+    """Busy cores of the whole machine between two /proc/stat readings ("busy total")."""
+    b0, t0 = (int(x) for x in m0.split())
+    b1, t1 = (int(x) for x in m1.split())
+    return {"busy_cores": round((b1 - b0) / clk_tck / seconds, 2),
+            "busy_pct": round(100.0 * (b1 - b0) / (t1 - t0), 1) if t1 > t0 else None}
+
+
+def annotate_wrk(argv):
+    t0, t1, conns, clk = float(argv[0]), float(argv[1]), int(argv[2]), int(argv[3])
+    server_ticks, db_ticks, db_n = int(argv[4]), int(argv[5]), int(argv[6])
+    user, sys_ = (float(x) for x in argv[7].split()[:2])
+    d = json.load(sys.stdin)
+    seconds = t1 - t0
+    n = max(1, d["requests"])
+    m = machine(argv[8], argv[9], seconds, clk)
+    ours = (server_ticks + db_ticks) / clk + user + sys_
+    d.update({
+        "t0": t0, "t1": t1, "connections": conns,
+        "cpu": {
+            "server_us_per_request": round(server_ticks / clk / n * 1e6, 1),
+            "db_us_per_request": round(db_ticks / clk / n * 1e6, 1),
+            "db_backends": db_n,
+            "client_us_per_request": round((user + sys_) / n * 1e6, 1),
+            "machine_busy_cores": m["busy_cores"],
+            "other_processes_cores": round(max(0.0, m["busy_cores"] - ours / seconds), 2),
+        },
+    })
+    print(json.dumps(d))
+    return 0
+
+
 def wrk_errors(d):
     e = d["errors"]
     return e["status"] + e["connect"] + e["read"] + e["write"] + e["timeout"]
@@ -135,7 +170,8 @@ def percentile(sorted_values, p):
     return sorted_values[k]
 
 
-def parse_pgbench(name, directory, mode, clients):
+def parse_pgbench(name, directory, mode, clients, clk=None, db_ticks=None, db_n=None, t0=None, t1=None,
+                  client_time=None, m0=None, m1=None):
     text = open(os.path.join(directory, name + ".out"), encoding="utf-8").read()
     tps = re.search(r"^tps = ([0-9.]+) \(without initial connection time\)", text, re.M)
     if not tps:
@@ -152,7 +188,24 @@ def parse_pgbench(name, directory, mode, clients):
     lat.sort()
     if failed and int(failed.group(1)) > 0:
         raise SystemExit(f"bench: pgbench {name}: {failed.group(1)} failed transactions")
+    cpu = None
+    if clk:
+        clk, db_ticks, seconds = int(clk), int(db_ticks), float(t1) - float(t0)
+        user, sys_ = (float(x) for x in client_time.split()[:2])
+        ntx = int(tx.group(1)) if tx else 1
+        rate = float(tps.group(1))
+        m = machine(m0, m1, seconds, clk)
+        db_cores = db_ticks / clk / seconds
+        client_cores = (user + sys_) / (ntx / rate) if rate else 0.0
+        cpu = {
+            "db_us_per_transaction": round(db_cores / rate * 1e6, 1) if rate else None,
+            "db_backends": int(db_n),
+            "client_us_per_transaction": round((user + sys_) / max(1, ntx) * 1e6, 1),
+            "machine_busy_cores": m["busy_cores"],
+            "other_processes_cores": round(max(0.0, m["busy_cores"] - db_cores - client_cores), 2),
+        }
     return {
+        "cpu": cpu,
         "tps": float(tps.group(1)),
         "transactions": int(tx.group(1)) if tx else None,
         "failed": int(failed.group(1)) if failed else 0,
@@ -339,6 +392,31 @@ def report(out, results_path):
     for row in table[1:]:
         print(show(row))
     print()
+    print("CPU per request, µs (from /proc; the load generator runs on the same cores; \"others\" = cores busy")
+    print("with processes outside the benchmark during the run):")
+    chead = ["endpoint", "API server", "its DB backends", "wrk", "API total", "pgbench DB", "pgbench client",
+             "pgbench total", "others (cores)"]
+    ctable = [chead]
+    for r in rows:
+        w = wrk(r["endpoint"]).get("cpu") or {}
+        pgs = [x for x in (r["pgbench"], r["pgbench_pool_clients"]) if x]
+        best = max(pgs, key=lambda x: x["tps"]) if pgs else None
+        pc = (best or {}).get("cpu") or {}
+        api_total = sum(w.get(k, 0) for k in ("server_us_per_request", "db_us_per_request", "client_us_per_request"))
+        pg_total = sum(pc.get(k, 0) or 0 for k in ("db_us_per_transaction", "client_us_per_transaction"))
+        r["cpu"] = w
+        r["pgbench_ceiling_cpu"] = pc
+        ctable.append([r["label"], fmt(w.get("server_us_per_request"), ".0f"), fmt(w.get("db_us_per_request"), ".0f"),
+                       fmt(w.get("client_us_per_request"), ".0f"), fmt(api_total or None, ".0f"),
+                       fmt(pc.get("db_us_per_transaction"), ".0f"), fmt(pc.get("client_us_per_transaction"), ".0f"),
+                       fmt(pg_total or None, ".0f"),
+                       f"{fmt(w.get('other_processes_cores'), '.2f')} / {fmt(pc.get('other_processes_cores'), '.2f')}"])
+    cw = [max(len(str(row[i])) for row in ctable) for i in range(len(chead))]
+    for i, row in enumerate(ctable):
+        print(" | ".join(str(c).rjust(cw[j]) if j else str(c).ljust(cw[j]) for j, c in enumerate(row)))
+        if i == 0:
+            print("-+-".join("-" * x for x in cw))
+    print()
     if extended:
         recept = pg("create_recept")
         recept = pg("create_recept.pool") or recept
@@ -412,12 +490,14 @@ def main(argv):
     cmd = argv[1]
     if cmd == "verify":
         return verify(argv[2], argv[3])
+    if cmd == "annotate-wrk":
+        return annotate_wrk(argv[2:])
     if cmd == "check-wrk":
         return check_wrk(argv[2], argv[3], argv[4])
     if cmd == "line-wrk":
         return line_wrk(argv[2], argv[3])
     if cmd == "pgbench":
-        print(json.dumps(parse_pgbench(argv[2], argv[3], argv[4], argv[5])))
+        print(json.dumps(parse_pgbench(*argv[2:])))
         return 0
     if cmd == "line-pgbench":
         return line_pgbench(argv[2], argv[3])
