@@ -10,10 +10,9 @@ use uuid::Uuid;
 
 use crate::audit::{action, audited, Subject};
 use crate::auth::Caller;
-use crate::error::{AppError, AppResult};
-use crate::models::message;
-use crate::routes::access;
-use crate::routes::messages::view::{self, Message, UnitRef};
+use crate::error::AppResult;
+use crate::routes::messages::list::read_one;
+use crate::routes::messages::view::{Message, UnitRef};
 use crate::state::AppState;
 
 /// The FHIR JSON media type.
@@ -153,14 +152,7 @@ pub async fn get_message_fhir(
         &caller,
         action::MESSAGE_FHIR,
         Subject::message(id),
-        move |conn, subject| {
-            let unit = access::staff_unit(conn, &c, subject)?;
-            let row = message::find(conn, id)?
-                .filter(|m| m.sender_unit_id == unit.id || m.recipient_unit_id == unit.id)
-                .ok_or_else(|| AppError::not_found("message"))?;
-            subject.patient_id = Some(row.patient_id);
-            view::build_one(conn, row, OffsetDateTime::now_utc())
-        },
+        move |conn, subject| read_one(conn, &c, id, subject),
     )
     .await?;
     Ok(HttpResponse::Ok()

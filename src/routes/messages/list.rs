@@ -269,15 +269,24 @@ pub async fn get_message(
         &caller,
         action::MESSAGE_READ,
         Subject::message(id),
-        move |conn, subject| {
-            let unit = access::staff_unit(conn, &c, subject)?;
-            let row = message::find(conn, id)?
-                .filter(|m| m.sender_unit_id == unit.id || m.recipient_unit_id == unit.id)
-                .ok_or_else(|| AppError::not_found("message"))?;
-            subject.patient_id = Some(row.patient_id);
-            view::build_one(conn, row, OffsetDateTime::now_utc())
-        },
+        move |conn, subject| read_one(conn, &c, id, subject),
     )
     .await?;
     Ok(web::Json(msg))
+}
+
+/// One message with its thread and history, if the caller's unit is a party to it — otherwise
+/// the same 404 as for an id that does not exist. Notes the patient on the access-log subject.
+pub fn read_one(
+    conn: &mut diesel::PgConnection,
+    caller: &Caller,
+    id: Uuid,
+    subject: &mut Subject,
+) -> AppResult<Message> {
+    let unit = access::staff_unit(conn, caller, subject)?;
+    let row = message::find(conn, id)?
+        .filter(|m| m.sender_unit_id == unit.id || m.recipient_unit_id == unit.id)
+        .ok_or_else(|| AppError::not_found("message"))?;
+    subject.patient_id = Some(row.patient_id);
+    view::build_one(conn, row, OffsetDateTime::now_utc())
 }
