@@ -158,12 +158,13 @@ struct Actor<'a> {
 /// Saves the new status of `row` and records the change in its history.
 fn record(
     conn: &mut PgConnection,
-    row: &MessageRow,
+    row: &mut MessageRow,
     change: (Status, Status),
     by: &Actor<'_>,
     at: OffsetDateTime,
     note: Option<&str>,
 ) -> AppResult<()> {
+    row.status = change.1.as_str().into();
     message::save_status(
         conn,
         row,
@@ -279,7 +280,6 @@ pub async fn read_message(
         |conn, row, by, party, now| {
             let (from, next) = decide(row, Action::Read, party)?;
             if let Some(to) = next {
-                row.status = to.as_str().into();
                 row.read_at = Some(now);
                 emit(conn, kind::MESSAGE_READ, row, now)?;
                 record(conn, row, (from, to), by, now, None)?;
@@ -374,7 +374,6 @@ pub async fn reply_to_message(
             }
             let (from, next) = decide(row, Action::Reply, party)?;
             if let Some(to) = next {
-                row.status = to.as_str().into();
                 row.answered_at = Some(now);
                 row.read_at.get_or_insert(now);
                 record(conn, row, (from, to), by, now, None)?;
@@ -427,7 +426,6 @@ pub async fn close_message(
             access::require_licensed(by.caller)?;
             let (from, next) = decide(row, Action::Close, party)?;
             if let Some(to) = next {
-                row.status = to.as_str().into();
                 row.closed_at = Some(now);
                 emit(conn, kind::MESSAGE_CLOSED, row, now)?;
                 record(conn, row, (from, to), by, now, None)?;
@@ -490,7 +488,6 @@ pub async fn cancel_message(
                 _ => {}
             }
             if let Some(to) = next {
-                row.status = to.as_str().into();
                 row.cancelled_at = Some(now);
                 row.cancel_reason = Some(cancel.reason.as_str().into());
                 row.cancel_comment = comment;
