@@ -357,7 +357,6 @@ def report(out, results_path):
     load_ok = meta.get("mode") != "full" or load_total < TARGET_LOAD_S
     if not load_ok:
         fails.append("load_time")
-    extended = pg("create_recept_extended")
 
     # ---- print
     pool = meta.get("pool")
@@ -417,11 +416,6 @@ def report(out, results_path):
         if i == 0:
             print("-+-".join("-" * x for x in cw))
     print()
-    if extended:
-        recept = pg("create_recept")
-        recept = pg("create_recept.pool") or recept
-        print(f"pgbench create (recept) at -c {extended['clients']}, -M extended (every statement parsed and planned, as the "
-              f"API's 4 INSERTs are): {extended['tps']:.0f} tps vs {recept['tps']:.0f} -M prepared")
     for g in growth:
         print(f"growth {g['endpoint']:<8} p50 {g['small_p50_ms']:.2f} ms at {g['small_messages']:,} messages -> "
               f"{g['large_p50_ms']:.2f} ms at {g['large_messages']:,}: {g['ratio_p50']:.2f}x (target <= {TARGET_GROWTH}x) "
@@ -454,7 +448,6 @@ def report(out, results_path):
             "deep_cursor": meta.get("deep_cursor"),
         },
         "endpoints": rows,
-        "pgbench_create_recept_extended": extended,
         "growth": growth,
         "rss": {"vmhwm_mb": round(hwm_mb, 1), "max_vmrss_sample_mb": round(peak_sampled, 1),
                 "target_mb": TARGET_RSS_MB, "pass": rss_ok},

@@ -28,10 +28,17 @@ struct SessionSettings;
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         // A runaway statement must not hold a connection forever; UTC keeps `date` casts explicit.
+        // `force_generic_plan`: every statement is prepared once per connection (diesel's
+        // cache) and planned once. Left to `auto`, PostgreSQL re-planned the mailbox page (a
+        // join of four tables with a bound LIMIT) on every execution, because the generic
+        // plan's estimate looked dearer than the custom ones: twice the database CPU per page
+        // (bench/README.md). Our statements are index lookups whose best plan does not depend
+        // on the values; tests/api/messages/index.rs checks the hot ones' generic plans, and
+        // the partial indexes are matched with literal predicates (models::message).
         conn.batch_execute(
             "SET statement_timeout = '10s'; SET lock_timeout = '5s'; \
              SET idle_in_transaction_session_timeout = '30s'; SET TIME ZONE 'UTC'; \
-             SET application_name = 'samverkan'",
+             SET plan_cache_mode = 'force_generic_plan'; SET application_name = 'samverkan'",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }

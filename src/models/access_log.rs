@@ -26,6 +26,8 @@ pub struct AccessLogRow {
 /// An entry to append.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = access_log)]
+// `None` as NULL: one INSERT text, prepared once per connection (see `MessageRow`).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewAccessLog<'a> {
     pub actor_hsa_id: &'a str,
     pub actor_name: Option<&'a str>,

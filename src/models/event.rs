@@ -46,6 +46,8 @@ pub struct EventRow {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = events)]
+// `None` as NULL: one INSERT text, prepared once per connection (see `MessageRow`).
+#[diesel(treat_none_as_default_value = false)]
 struct NewEvent<'a> {
     type_: &'a str,
     at: OffsetDateTime,

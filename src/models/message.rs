@@ -4,11 +4,73 @@ use diesel::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::schema::{message_replies, message_status_changes, messages};
+use crate::models::raw_json::RawJson;
+use crate::schema::{message_replies, message_status_changes, messages, patients, units};
+
+diesel::alias!(units as sender_units: SenderUnits, units as recipient_units: RecipientUnits);
+
+/// A unit as a message shows it: HSA-id and name.
+pub type UnitName = (String, String);
+
+/// A patient as a message shows it: id, number, kind of number, name.
+pub type PatientInfo = (Uuid, String, String, Option<String>);
+
+/// A message with the names it is shown with, read in the same statement (one round trip for a
+/// whole page instead of three).
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub row: MessageRow,
+    pub patient: PatientInfo,
+    pub sender: UnitName,
+    pub recipient: UnitName,
+}
+
+/// A reply with its unit's HSA-id and name.
+pub type ReplyWithUnit = (ReplyRow, UnitName);
+
+/// `messages` joined with its patient and both units; `$filter` narrows it, the select is the
+/// one [`Listed`] is built from.
+macro_rules! listed_query {
+    () => {
+        messages::table
+            .inner_join(patients::table)
+            .inner_join(sender_units.on(sender_units.field(units::id).eq(messages::sender_unit_id)))
+            .inner_join(
+                recipient_units.on(recipient_units
+                    .field(units::id)
+                    .eq(messages::recipient_unit_id)),
+            )
+            .select((
+                MessageRow::as_select(),
+                (
+                    patients::id,
+                    patients::personal_identity_number,
+                    patients::id_kind,
+                    patients::name,
+                ),
+                sender_units.fields((units::hsa_id, units::name)),
+                recipient_units.fields((units::hsa_id, units::name)),
+            ))
+    };
+}
+
+type ListedTuple = (MessageRow, PatientInfo, UnitName, UnitName);
+
+fn listed((row, patient, sender, recipient): ListedTuple) -> Listed {
+    Listed {
+        row,
+        patient,
+        sender,
+        recipient,
+    }
+}
 
 /// A stored message.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = messages)]
+// `None` is written as NULL, not DEFAULT: the INSERT's text is then the same for every row, so
+// diesel prepares it once per connection instead of parsing it on every create.
+#[diesel(treat_none_as_default_value = false)]
 pub struct MessageRow {
     pub id: Uuid,
     pub category: String,
@@ -21,7 +83,7 @@ pub struct MessageRow {
     pub sender_profession: Option<String>,
     pub subject: String,
     pub body: String,
-    pub details: serde_json::Value,
+    pub details: RawJson,
     pub sent_at: OffsetDateTime,
     pub read_at: Option<OffsetDateTime>,
     pub answered_at: Option<OffsetDateTime>,
@@ -36,6 +98,7 @@ pub struct MessageRow {
 /// A stored reply.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = message_replies)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ReplyRow {
     pub id: Uuid,
     pub message_id: Uuid,
@@ -65,6 +128,7 @@ pub struct StatusChangeRow {
 /// A status change to record.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = message_status_changes)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewStatusChange<'a> {
     pub message_id: Uuid,
     pub from_status: Option<&'a str>,
@@ -123,6 +187,15 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<MessageRow>
         .optional()
 }
 
+/// Finds a message with the names it is shown with.
+pub fn find_listed(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Listed>> {
+    listed_query!()
+        .filter(messages::id.eq(id))
+        .first::<ListedTuple>(conn)
+        .optional()
+        .map(|o| o.map(listed))
+}
+
 /// Finds a message and locks it for the rest of the transaction, so concurrent transitions
 /// (read, reply, cancel) are decided one after the other.
 pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<MessageRow>> {
@@ -165,15 +238,16 @@ pub fn insert_reply(conn: &mut PgConnection, reply: &ReplyRow) -> QueryResult<()
     Ok(())
 }
 
-/// Replies of the given messages, oldest first.
-pub fn replies_for(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<ReplyRow>> {
+/// Replies of the given messages with their units' names, oldest first.
+pub fn replies_for(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<ReplyWithUnit>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     message_replies::table
+        .inner_join(units::table)
         .filter(message_replies::message_id.eq_any(ids))
         .order((message_replies::created_at.asc(), message_replies::id.asc()))
-        .select(ReplyRow::as_select())
+        .select((ReplyRow::as_select(), (units::hsa_id, units::name)))
         .load(conn)
 }
 
@@ -186,38 +260,58 @@ pub fn history(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<StatusChang
         .load(conn)
 }
 
-/// One page of a mailbox, newest first.
-pub fn list(conn: &mut PgConnection, f: &MessageFilter) -> QueryResult<Vec<MessageRow>> {
-    let mut q = messages::table.select(MessageRow::as_select()).into_boxed();
-    q = match f.mailbox {
-        Mailbox::Inbox => q.filter(messages::recipient_unit_id.eq(f.unit_id)),
-        Mailbox::Outbox => q.filter(messages::sender_unit_id.eq(f.unit_id)),
-    };
-    if let Some(s) = &f.status {
-        q = q.filter(messages::status.eq(s.clone()));
+/// The boxed query of one mailbox page (shared by [`list`] and [`list_sql`]).
+macro_rules! list_query {
+    ($f:expr) => {{
+        let f: &MessageFilter = $f;
+        let mut q = listed_query!().into_boxed::<diesel::pg::Pg>();
+        q = match f.mailbox {
+            Mailbox::Inbox => q.filter(messages::recipient_unit_id.eq(f.unit_id)),
+            Mailbox::Outbox => q.filter(messages::sender_unit_id.eq(f.unit_id)),
+        };
+        if let Some(s) = &f.status {
+            q = q.filter(messages::status.eq(s.clone()));
+        }
+        if let Some(c) = &f.category {
+            q = q.filter(messages::category.eq(c.clone()));
+        }
+        if let Some(p) = f.patient_id {
+            q = q.filter(messages::patient_id.eq(p));
+        }
+        if let Some(now) = f.overdue_at {
+            q = q
+                .filter(awaiting_answer())
+                .filter(messages::reply_due_by.lt(now));
+        }
+        if let Some((t, id)) = f.before {
+            // The redundant `sent_at <= t` lets PostgreSQL use it as an index range condition.
+            q = q.filter(
+                messages::sent_at
+                    .le(t)
+                    .and(messages::sent_at.lt(t).or(messages::id.lt(id))),
+            );
+        }
+        q.order((messages::sent_at.desc(), messages::id.desc()))
+            .limit(f.limit)
+    }};
+}
+
+/// One page of a mailbox, newest first, with the names each message is shown with.
+pub fn list(conn: &mut PgConnection, f: &MessageFilter) -> QueryResult<Vec<Listed>> {
+    Ok(list_query!(f)
+        .load::<ListedTuple>(conn)?
+        .into_iter()
+        .map(listed)
+        .collect())
+}
+
+/// The SQL of [`list`] for `f`, without its bind values (for plan checks).
+pub fn list_sql(f: &MessageFilter) -> String {
+    let text = diesel::debug_query::<diesel::pg::Pg, _>(&list_query!(f)).to_string();
+    match text.split_once(" -- binds:") {
+        Some((sql, _)) => sql.to_string(),
+        None => text,
     }
-    if let Some(c) = &f.category {
-        q = q.filter(messages::category.eq(c.clone()));
-    }
-    if let Some(p) = f.patient_id {
-        q = q.filter(messages::patient_id.eq(p));
-    }
-    if let Some(now) = f.overdue_at {
-        q = q
-            .filter(messages::status.eq_any(["sent", "read"]))
-            .filter(messages::reply_due_by.lt(now));
-    }
-    if let Some((t, id)) = f.before {
-        // The redundant `sent_at <= t` lets PostgreSQL use it as an index range condition.
-        q = q.filter(
-            messages::sent_at
-                .le(t)
-                .and(messages::sent_at.lt(t).or(messages::id.lt(id))),
-        );
-    }
-    q.order((messages::sent_at.desc(), messages::id.desc()))
-        .limit(f.limit)
-        .load(conn)
 }
 
 /// Message counts of a unit per (mailbox, status), from the trigger-kept counters (a few
@@ -245,21 +339,54 @@ pub fn counts(conn: &mut PgConnection, unit_id: Uuid) -> QueryResult<Vec<(String
     Ok(sums)
 }
 
-/// Messages awaiting an answer past their due time.
+/// `status IN ('sent', 'read')` written out, not bound: the partial indexes
+/// `messages_inbox_open_idx` and `messages_outbox_open_idx` carry exactly this predicate, and
+/// PostgreSQL matches a partial index only against constants. With bound values, the plan made
+/// once per connection (`plan_cache_mode`, see `db.rs`) could not use them.
+fn awaiting_answer() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql("\"messages\".\"status\" IN ('sent', 'read')")
+}
+
+/// `SELECT (inbox overdue count), (outbox overdue count)` (shared by [`count_overdue`] and
+/// [`count_overdue_sql`]).
+macro_rules! count_overdue_query {
+    ($unit_id:expr, $now:expr) => {{
+        let (unit_id, now): (Uuid, OffsetDateTime) = ($unit_id, $now);
+        let open = || {
+            messages::table
+                .filter(awaiting_answer())
+                .filter(messages::reply_due_by.lt(now))
+        };
+        let inbox = open()
+            .filter(messages::recipient_unit_id.eq(unit_id))
+            .select(diesel::dsl::count_star())
+            .single_value();
+        let outbox = open()
+            .filter(messages::sender_unit_id.eq(unit_id))
+            .select(diesel::dsl::count_star())
+            .single_value();
+        diesel::select((inbox, outbox))
+    }};
+}
+
+/// Messages of the unit awaiting an answer past their due time: (inbox, outbox), in one
+/// statement.
 pub fn count_overdue(
     conn: &mut PgConnection,
     unit_id: Uuid,
-    mailbox: Mailbox,
     now: OffsetDateTime,
-) -> QueryResult<i64> {
-    let q = messages::table
-        .filter(messages::status.eq_any(["sent", "read"]))
-        .filter(messages::reply_due_by.lt(now))
-        .select(diesel::dsl::count_star());
-    match mailbox {
-        Mailbox::Inbox => q
-            .filter(messages::recipient_unit_id.eq(unit_id))
-            .first(conn),
-        Mailbox::Outbox => q.filter(messages::sender_unit_id.eq(unit_id)).first(conn),
+) -> QueryResult<(i64, i64)> {
+    let (inbox, outbox): (Option<i64>, Option<i64>) =
+        count_overdue_query!(unit_id, now).get_result(conn)?;
+    Ok((inbox.unwrap_or(0), outbox.unwrap_or(0)))
+}
+
+/// The SQL of [`count_overdue`], without its bind values (for plan checks).
+pub fn count_overdue_sql(unit_id: Uuid, now: OffsetDateTime) -> String {
+    let text =
+        diesel::debug_query::<diesel::pg::Pg, _>(&count_overdue_query!(unit_id, now)).to_string();
+    match text.split_once(" -- binds:") {
+        Some((sql, _)) => sql.to_string(),
+        None => text,
     }
 }

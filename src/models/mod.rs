@@ -5,4 +5,5 @@ pub mod message;
 pub mod narcotic;
 pub mod patient;
 pub mod patient_relation;
+pub mod raw_json;
 pub mod unit;

@@ -22,28 +22,16 @@ pub fn note(conn: &mut PgConnection, unit_id: Uuid, patient_id: Uuid) -> QueryRe
 }
 
 /// Whether `unit` takes part in the patient's care.
+///
+/// One statement: PostgreSQL evaluates the `OR` of the `EXISTS` from left to right and stops
+/// at the first that holds, so a stored relation costs one index probe.
 pub fn exists_for(conn: &mut PgConnection, unit: &UnitRow, patient_id: Uuid) -> QueryResult<bool> {
-    let stored: bool = diesel::select(exists(
+    let stored = exists(
         patient_relations::table
             .filter(patient_relations::unit_id.eq(unit.id))
             .filter(patient_relations::patient_id.eq(patient_id)),
-    ))
-    .get_result(conn)?;
-    if stored {
-        return Ok(true);
-    }
-    if let Some(code) = &unit.municipality_code {
-        let enrolled: bool = diesel::select(exists(
-            enrollments::table
-                .filter(enrollments::patient_id.eq(patient_id))
-                .filter(enrollments::municipality_code.eq(code)),
-        ))
-        .get_result(conn)?;
-        if enrolled {
-            return Ok(true);
-        }
-    }
-    diesel::select(exists(
+    );
+    let messaged = exists(
         messages::table
             .filter(messages::patient_id.eq(patient_id))
             .filter(
@@ -51,6 +39,16 @@ pub fn exists_for(conn: &mut PgConnection, unit: &UnitRow, patient_id: Uuid) -> 
                     .eq(unit.id)
                     .or(messages::recipient_unit_id.eq(unit.id)),
             ),
-    ))
-    .get_result(conn)
+    );
+    match &unit.municipality_code {
+        Some(code) => {
+            let enrolled = exists(
+                enrollments::table
+                    .filter(enrollments::patient_id.eq(patient_id))
+                    .filter(enrollments::municipality_code.eq(code)),
+            );
+            diesel::select(stored.or(enrolled).or(messaged)).get_result(conn)
+        }
+        None => diesel::select(stored.or(messaged)).get_result(conn),
+    }
 }

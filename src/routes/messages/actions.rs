@@ -241,7 +241,10 @@ where
                 party,
                 now,
             )?;
-            let view = view::build_one(conn, row, now)?;
+            // Read back with the names it is shown with (the transaction sees its own change).
+            let listed = message::find_listed(conn, row.id)?
+                .ok_or_else(|| anyhow::anyhow!("changed message {} not found", row.id))?;
+            let view = view::build_one(conn, listed, now)?;
             if created {
                 ApiReply::created(format!("/api/v1/messages/{}", view.id), &view)
             } else {

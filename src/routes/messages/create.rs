@@ -22,9 +22,11 @@ use crate::error::{AppError, AppResult, Violation};
 use crate::extract::{from_value, ApiJson};
 use crate::idempotency::Idempotency;
 use crate::models::event::{self, kind};
-use crate::models::message::{self, MessageRow, NewStatusChange};
+use crate::models::message::{self, Listed, MessageRow, NewStatusChange};
+use crate::models::patient::{self, PatientRow};
+use crate::models::raw_json::RawJson;
 use crate::models::unit::{self, UnitRow};
-use crate::models::{enrollment, patient, patient_relation};
+use crate::models::{enrollment, patient_relation};
 use crate::reply::ApiReply;
 use crate::routes::access;
 use crate::routes::messages::bodies::{
@@ -169,6 +171,9 @@ fn facts(u: &UnitRow) -> UnitFacts {
 struct Judged {
     violations: Vec<Violation>,
     sender: UnitRow,
+    /// Looked up when the draft parsed (the new message's view shows them).
+    recipient: Option<UnitRow>,
+    patient: Option<PatientRow>,
 }
 
 /// Applies the routine's rules to a parsed draft.
@@ -187,7 +192,12 @@ fn judge<D: Details>(
         for v in rules::evaluate_unparsed(caller.legitimerad, &parsed.attachments) {
             violations.push(Violation::new(v.code.as_str(), v.field, v.message));
         }
-        return Ok(Judged { violations, sender });
+        return Ok(Judged {
+            violations,
+            sender,
+            recipient: None,
+            patient: None,
+        });
     };
     let recipient = unit::find(conn, msg.recipient_unit_id)?;
     let sender_facts = facts(&sender);
@@ -251,7 +261,12 @@ fn judge<D: Details>(
         };
         violations.push(Violation::new(v.code.as_str(), field, v.message));
     }
-    Ok(Judged { violations, sender })
+    Ok(Judged {
+        violations,
+        sender,
+        recipient,
+        patient,
+    })
 }
 
 /// The 422 for a refused message: `ROUTINE_VIOLATION` when a rule of the routine is broken.
@@ -318,7 +333,7 @@ async fn create<D: Details>(
                 sender_profession: caller.profession.clone(),
                 subject: msg.subject,
                 body: msg.body,
-                details: serde_json::to_value(&msg.details).map_err(anyhow::Error::from)?,
+                details: RawJson::to_json(&msg.details).map_err(anyhow::Error::from)?,
                 sent_at: now,
                 read_at: None,
                 answered_at: None,
@@ -351,10 +366,25 @@ async fn create<D: Details>(
                 Some(row.id),
                 Some(row.patient_id),
             )?;
-            let mut views = view::build(conn, vec![row], now)?;
-            let created = views
-                .pop()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no view of the new message")))?;
+            // Everything the view shows was read or made in this transaction: no read-back.
+            let (Some(patient), Some(recipient)) = (judged.patient, judged.recipient) else {
+                return Err(
+                    anyhow::anyhow!("accepted message without patient or recipient").into(),
+                );
+            };
+            let listed = Listed {
+                row,
+                patient: (
+                    patient.id,
+                    patient.personal_identity_number,
+                    patient.id_kind,
+                    patient.name,
+                ),
+                sender: (judged.sender.hsa_id, judged.sender.name),
+                recipient: (recipient.hsa_id, recipient.name),
+            };
+            // A new message has no replies yet.
+            let created = view::assemble(listed, Vec::new(), now);
             ApiReply::created(format!("/api/v1/messages/{}", created.id), &created)
         },
     )

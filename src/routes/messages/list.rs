@@ -13,9 +13,13 @@ use crate::db;
 use crate::domain::lifecycle::Status;
 use crate::error::{AppError, AppResult};
 use crate::models::message::{self, Mailbox, MessageFilter};
+use crate::reply::ApiReply;
 use crate::routes::messages::view::{self, Message};
 use crate::routes::{access, pagination};
 use crate::state::AppState;
+
+/// What one message takes in a response, about (for the first size of the answer's buffer).
+const PAGE_BYTES_PER_ITEM: usize = 1536;
 
 /// Which mailbox.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -142,7 +146,7 @@ pub async fn list_messages(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<MessageQuery>,
-) -> AppResult<web::Json<MessagePage>> {
+) -> AppResult<ApiReply> {
     let q = query.into_inner();
     let who = caller.clone();
     let limit = pagination::limit(q.limit)?;
@@ -175,14 +179,15 @@ pub async fn list_messages(
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last()
-                .map(|r| pagination::encode(&(r.sent_at.unix_timestamp_nanos(), r.id)))
+                .map(|l| pagination::encode(&(l.row.sent_at.unix_timestamp_nanos(), l.row.id)))
         } else {
             None
         };
-        Ok(MessagePage {
+        let page = MessagePage {
             items: view::build(conn, rows, now)?,
             next_cursor,
-        })
+        };
+        ApiReply::ok_with_capacity(&page, PAGE_BYTES_PER_ITEM * (page.items.len() + 1))
     };
     // A listing filtered by patient is an access to that patient's data: log it.
     let page = match q.patient_id {
@@ -198,7 +203,7 @@ pub async fn list_messages(
         }
         None => db::run(&state.pool, move |conn| work(conn, &mut Subject::default())).await?,
     };
-    Ok(web::Json(page))
+    Ok(page)
 }
 
 /// Mailbox counts.
@@ -207,10 +212,7 @@ pub async fn list_messages(
 /// badge of a frontend.
 #[utoipa::path(tag = "messages", responses((status = 200, description = "The counts.", body = MessageSummary)))]
 #[get("/messages/summary")]
-pub async fn message_summary(
-    state: web::Data<AppState>,
-    caller: Caller,
-) -> AppResult<web::Json<MessageSummary>> {
+pub async fn message_summary(state: web::Data<AppState>, caller: Caller) -> AppResult<ApiReply> {
     access::require_role(&caller, Role::Personal)?;
     let now = OffsetDateTime::now_utc();
     let summary = db::run(&state.pool, move |conn| {
@@ -232,19 +234,20 @@ pub async fn message_summary(
             }
             counts.total += n;
         }
-        for (counts, mb) in boxes.iter_mut().zip([Mailbox::Inbox, Mailbox::Outbox]) {
+        let (inbox_overdue, outbox_overdue) = message::count_overdue(conn, unit.id, now)?;
+        for (counts, overdue) in boxes.iter_mut().zip([inbox_overdue, outbox_overdue]) {
             counts.unread = counts.sent;
-            counts.overdue = message::count_overdue(conn, unit.id, mb, now)?;
+            counts.overdue = overdue;
         }
         let [inbox, outbox] = boxes;
-        Ok(MessageSummary {
+        ApiReply::ok(&MessageSummary {
             unit_id: unit.id,
             inbox,
             outbox,
         })
     })
     .await?;
-    Ok(web::Json(summary))
+    Ok(summary)
 }
 
 /// Get a message.
@@ -261,18 +264,20 @@ pub async fn get_message(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> AppResult<web::Json<Message>> {
+) -> AppResult<ApiReply> {
     let id = id.into_inner();
     let c = caller.clone();
-    let msg = audited(
+    audited(
         &state.pool,
         &caller,
         action::MESSAGE_READ,
         Subject::message(id),
-        move |conn, subject| read_one(conn, &c, id, subject),
+        move |conn, subject| {
+            let msg = read_one(conn, &c, id, subject)?;
+            ApiReply::ok_with_capacity(&msg, 2 * PAGE_BYTES_PER_ITEM)
+        },
     )
-    .await?;
-    Ok(web::Json(msg))
+    .await
 }
 
 /// One message with its thread and history, if the caller's unit is a party to it — otherwise
@@ -284,9 +289,9 @@ pub fn read_one(
     subject: &mut Subject,
 ) -> AppResult<Message> {
     let unit = access::staff_unit(conn, caller, subject)?;
-    let row = message::find(conn, id)?
-        .filter(|m| m.sender_unit_id == unit.id || m.recipient_unit_id == unit.id)
+    let listed = message::find_listed(conn, id)?
+        .filter(|l| l.row.sender_unit_id == unit.id || l.row.recipient_unit_id == unit.id)
         .ok_or_else(|| AppError::not_found("message"))?;
-    subject.patient_id = Some(row.patient_id);
-    view::build_one(conn, row, OffsetDateTime::now_utc())
+    subject.patient_id = Some(listed.row.patient_id);
+    view::build_one(conn, listed, OffsetDateTime::now_utc())
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use diesel::prelude::*;
+use diesel::PgConnection;
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -13,9 +13,9 @@ use uuid::Uuid;
 use crate::domain::lifecycle::Status;
 use crate::domain::reply_window::{is_overdue, to_stockholm};
 use crate::error::AppResult;
-use crate::models::message::{self, MessageRow, ReplyRow, StatusChangeRow};
+use crate::models::message::{self, Listed, ReplyWithUnit, StatusChangeRow};
+use crate::models::raw_json::RawJson;
 use crate::routes::messages::bodies::AnyDetails;
-use crate::schema::{patients, units};
 
 /// The patient a message is about.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -128,7 +128,7 @@ pub struct Message {
     pub body: String,
     /// Category details.
     #[schema(value_type = AnyDetails)]
-    pub details: serde_json::Value,
+    pub details: RawJson,
     /// When sent.
     #[serde(with = "time::serde::rfc3339")]
     pub sent_at: OffsetDateTime,
@@ -165,143 +165,38 @@ fn local(t: OffsetDateTime) -> OffsetDateTime {
     to_stockholm(t)
 }
 
-type UnitInfo = (Uuid, String, String);
-type PatientInfo = (Uuid, String, String, Option<String>);
-
-/// Loads what views need besides the message rows, in three queries for any number of rows.
+/// Views of listed messages; one more query, for the replies of all of them.
 pub fn build(
     conn: &mut PgConnection,
-    rows: Vec<MessageRow>,
+    rows: Vec<Listed>,
     now: OffsetDateTime,
 ) -> AppResult<Vec<Message>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let replies = message::replies_for(conn, &ids)?;
-    let mut unit_ids: Vec<Uuid> = rows
-        .iter()
-        .flat_map(|r| [r.sender_unit_id, r.recipient_unit_id])
-        .collect();
-    unit_ids.extend(replies.iter().map(|r| r.author_unit_id));
-    unit_ids.sort();
-    unit_ids.dedup();
-    let units: HashMap<Uuid, UnitInfo> = units::table
-        .filter(units::id.eq_any(&unit_ids))
-        .select((units::id, units::hsa_id, units::name))
-        .load::<UnitInfo>(conn)?
-        .into_iter()
-        .map(|u| (u.0, u))
-        .collect();
-    let mut patient_ids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
-    patient_ids.sort();
-    patient_ids.dedup();
-    let patients: HashMap<Uuid, PatientInfo> = patients::table
-        .filter(patients::id.eq_any(&patient_ids))
-        .select((
-            patients::id,
-            patients::personal_identity_number,
-            patients::id_kind,
-            patients::name,
-        ))
-        .load::<PatientInfo>(conn)?
-        .into_iter()
-        .map(|p| (p.0, p))
-        .collect();
-    let mut by_message: HashMap<Uuid, Vec<ReplyRow>> = HashMap::new();
-    for r in replies {
-        by_message.entry(r.message_id).or_default().push(r);
+    let ids: Vec<Uuid> = rows.iter().map(|l| l.row.id).collect();
+    let mut by_message: HashMap<Uuid, Vec<ReplyWithUnit>> = HashMap::new();
+    for r in message::replies_for(conn, &ids)? {
+        by_message.entry(r.0.message_id).or_default().push(r);
     }
-    let unit_ref = |id: Uuid| {
-        let (unit_id, hsa, name) =
-            units
-                .get(&id)
-                .cloned()
-                .unwrap_or((id, String::new(), String::new()));
-        UnitRef {
-            unit_id,
-            unit_hsa_id: hsa,
-            unit_name: name,
-        }
-    };
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let status = Status::parse(&r.status).unwrap_or(Status::Sent);
-            let sender_unit = unit_ref(r.sender_unit_id);
-            let (pid, pnr, kind, pname) = patients.get(&r.patient_id).cloned().unwrap_or((
-                r.patient_id,
-                String::new(),
-                String::new(),
-                None,
-            ));
-            let replies = by_message
-                .remove(&r.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|rep| Reply {
-                    id: rep.id,
-                    unit: unit_ref(rep.author_unit_id),
-                    hsa_id: rep.author_hsa_id,
-                    name: rep.author_name,
-                    profession: rep.author_profession,
-                    body: rep.body,
-                    outcome: rep.outcome,
-                    created_at: local(rep.created_at),
-                })
-                .collect();
-            Message {
-                id: r.id,
-                category: r.category,
-                status: r.status,
-                patient: PatientRef {
-                    id: pid,
-                    personal_identity_number: pnr,
-                    id_kind: kind,
-                    name: pname,
-                },
-                sender: SenderRef {
-                    unit_id: sender_unit.unit_id,
-                    unit_hsa_id: sender_unit.unit_hsa_id,
-                    unit_name: sender_unit.unit_name,
-                    hsa_id: r.sender_hsa_id,
-                    name: r.sender_name,
-                    profession: r.sender_profession,
-                },
-                recipient: unit_ref(r.recipient_unit_id),
-                subject: r.subject,
-                body: r.body,
-                details: r.details,
-                sent_at: local(r.sent_at),
-                read_at: r.read_at.map(local),
-                answered_at: r.answered_at.map(local),
-                closed_at: r.closed_at.map(local),
-                cancelled_at: r.cancelled_at.map(local),
-                cancellation: r.cancel_reason.map(|reason| Cancellation {
-                    reason,
-                    comment: r.cancel_comment,
-                }),
-                reply_expected_from: local(r.reply_expected_from),
-                reply_due_by: local(r.reply_due_by),
-                overdue: status.awaits_answer() && is_overdue(r.reply_due_by, now),
-                replies,
-                history: None,
-            }
+        .map(|l| {
+            let replies = by_message.remove(&l.row.id).unwrap_or_default();
+            assemble(l, replies, now)
         })
         .collect())
 }
 
-/// One message with its status history.
+/// One message with its thread and status history.
 pub fn build_one(
     conn: &mut PgConnection,
-    row: MessageRow,
+    listed: Listed,
     now: OffsetDateTime,
 ) -> AppResult<Message> {
-    let id = row.id;
-    let mut views = build(conn, vec![row], now)?;
-    let mut view = views
-        .pop()
-        .ok_or_else(|| anyhow::anyhow!("view of one message is empty"))?;
+    let id = listed.row.id;
+    let replies = message::replies_for(conn, &[id])?;
+    let mut view = assemble(listed, replies, now);
     view.history = Some(
         message::history(conn, id)?
             .into_iter()
@@ -316,4 +211,73 @@ pub fn build_one(
             .collect(),
     );
     Ok(view)
+}
+
+/// The view of a message from what was read (no database); `replies` oldest first.
+pub fn assemble(l: Listed, replies: Vec<ReplyWithUnit>, now: OffsetDateTime) -> Message {
+    let Listed {
+        row: r,
+        patient: (pid, pnr, kind, pname),
+        sender: (sender_hsa, sender_name),
+        recipient: (recipient_hsa, recipient_name),
+    } = l;
+    let status = Status::parse(&r.status).unwrap_or(Status::Sent);
+    let replies = replies
+        .into_iter()
+        .map(|(rep, (unit_hsa_id, unit_name))| Reply {
+            id: rep.id,
+            unit: UnitRef {
+                unit_id: rep.author_unit_id,
+                unit_hsa_id,
+                unit_name,
+            },
+            hsa_id: rep.author_hsa_id,
+            name: rep.author_name,
+            profession: rep.author_profession,
+            body: rep.body,
+            outcome: rep.outcome,
+            created_at: local(rep.created_at),
+        })
+        .collect();
+    Message {
+        id: r.id,
+        category: r.category,
+        status: r.status,
+        patient: PatientRef {
+            id: pid,
+            personal_identity_number: pnr,
+            id_kind: kind,
+            name: pname,
+        },
+        sender: SenderRef {
+            unit_id: r.sender_unit_id,
+            unit_hsa_id: sender_hsa,
+            unit_name: sender_name,
+            hsa_id: r.sender_hsa_id,
+            name: r.sender_name,
+            profession: r.sender_profession,
+        },
+        recipient: UnitRef {
+            unit_id: r.recipient_unit_id,
+            unit_hsa_id: recipient_hsa,
+            unit_name: recipient_name,
+        },
+        subject: r.subject,
+        body: r.body,
+        details: r.details,
+        sent_at: local(r.sent_at),
+        read_at: r.read_at.map(local),
+        answered_at: r.answered_at.map(local),
+        closed_at: r.closed_at.map(local),
+        cancelled_at: r.cancelled_at.map(local),
+        cancellation: r.cancel_reason.map(|reason| Cancellation {
+            reason,
+            comment: r.cancel_comment,
+        }),
+        reply_expected_from: local(r.reply_expected_from),
+        reply_due_by: local(r.reply_due_by),
+        overdue: status.awaits_answer() && is_overdue(r.reply_due_by, now),
+        replies,
+        history: None,
+    }
 }

@@ -6,14 +6,13 @@
 use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
-use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Json, Timestamptz, Uuid as SqlUuid};
 use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use samverkan::models::message::MessageRow;
+use samverkan::models::message::{self, Mailbox, MessageFilter};
 use samverkan::schema::messages;
 
 use super::*;
@@ -57,24 +56,18 @@ fn insert_messages(conn: &mut PgConnection, n: i64) {
     .expect("insert messages");
 }
 
-/// The SQL diesel builds for one inbox page (as `models::message::list` does), without binds.
+/// The SQL the API runs for one inbox page (`models::message::list`), without binds.
 fn inbox_sql(unit: Uuid, before: Option<(OffsetDateTime, Uuid)>) -> String {
-    let mut q = messages::table
-        .select(MessageRow::as_select())
-        .into_boxed::<Pg>()
-        .filter(messages::recipient_unit_id.eq(unit));
-    if let Some((t, id)) = before {
-        q = q.filter(
-            messages::sent_at
-                .le(t)
-                .and(messages::sent_at.lt(t).or(messages::id.lt(id))),
-        );
-    }
-    let q = q
-        .order((messages::sent_at.desc(), messages::id.desc()))
-        .limit(51);
-    let text = diesel::debug_query::<Pg, _>(&q).to_string();
-    text.split(" -- binds:").next().unwrap().to_string()
+    message::list_sql(&MessageFilter {
+        unit_id: unit,
+        mailbox: Mailbox::Inbox,
+        status: None,
+        category: None,
+        patient_id: None,
+        overdue_at: None,
+        before,
+        limit: 51,
+    })
 }
 
 /// Every (node type, relation, index) in a plan tree.
@@ -123,6 +116,26 @@ fn assert_inbox_index(what: &str, found: &[(String, String, String)]) {
     );
 }
 
+/// The literal arguments of `sql`'s placeholders, by what each is compared with.
+fn overdue_args(sql: &str, unit: Uuid, now: OffsetDateTime) -> String {
+    let mut args = Vec::new();
+    let mut rest = sql;
+    while let Some(i) = rest.find('$') {
+        let before = rest[..i].trim_end();
+        args.push(if before.ends_with("\"reply_due_by\" <") {
+            lit(now)
+        } else if before.ends_with("_unit_id\" =") {
+            format!("'{unit}'::uuid")
+        } else if before.ends_with("LIMIT") {
+            "1".to_string()
+        } else {
+            panic!("unexpected placeholder after {before:?} in {sql}")
+        });
+        rest = &rest[i + 1..];
+    }
+    args.join(", ")
+}
+
 fn lit(t: OffsetDateTime) -> String {
     format!("'{}'::timestamptz", rfc3339(t))
 }
@@ -166,6 +179,28 @@ async fn the_inbox_query_uses_its_index_with_100000_messages() {
         assert_inbox_index(&format!("first page, {mode}"), &first);
         let after = plan_nodes(&mut conn, "inbox_deep", &deep_sql, &deep_args, mode);
         assert_inbox_index(&format!("deep page, {mode}"), &after);
+    }
+
+    // The summary's overdue counts: on the partial indexes of open messages, also when planned
+    // once for the connection (the API's `plan_cache_mode`), never a scan of all messages.
+    let overdue_sql = message::count_overdue_sql(unit, OffsetDateTime::now_utc());
+    let overdue_args = overdue_args(&overdue_sql, unit, OffsetDateTime::now_utc());
+    for mode in ["force_custom_plan", "force_generic_plan"] {
+        let found = plan_nodes(&mut conn, "overdue", &overdue_sql, &overdue_args, mode);
+        for index in ["messages_inbox_open_idx", "messages_outbox_open_idx"] {
+            assert!(
+                found
+                    .iter()
+                    .any(|(node, _, i)| node.contains("Index Scan") && i == index),
+                "overdue counts, {mode}: no scan of {index}: {found:?}"
+            );
+        }
+        assert!(
+            !found
+                .iter()
+                .any(|(node, rel, _)| node.contains("Seq Scan") && rel == "messages"),
+            "overdue counts, {mode}: Seq Scan on messages: {found:?}"
+        );
     }
 
     conn.batch_execute("DEALLOCATE ALL; SET plan_cache_mode = auto")
