@@ -13,7 +13,24 @@ use samverkan::{db, seed, startup, state::AppState, telemetry};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `arena_eager_commit` and `purge_delay` (`mi_option_t`, mimalloc v3's
+/// `mimalloc.h`; libmimalloc-sys names only some of them).
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Memory goes back to the system when freed: by default mimalloc commits its arenas eagerly
+/// on Linux and purges late, and the server's RSS under the 32-connection benchmark was
+/// 150 MB instead of 42 MB, for no measurable speed.
+fn tune_allocator() {
+    // SAFETY: plain setters of process-wide options, called once before any thread starts.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     telemetry::init(cli.settings.log_format);
     match run(cli) {

@@ -212,6 +212,10 @@ pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Res
     tracing::info!(bind = %config.bind, workers = config.workers, "serving");
     HttpServer::new(move || build_app(state.clone()))
         .workers(config.workers)
+        // Database work runs on each worker's blocking threads, at most one per pooled
+        // connection at a time (db::run's gate). More threads only waited, and each kept its
+        // own allocator cache: 32 of them made 110 MB of RSS under the benchmark.
+        .worker_max_blocking_threads(config.db_pool_size.max(1) as usize)
         // A client must send its request head within 5 s and is dropped 1 s after it stops
         // reading; idle keep-alive connections close after 30 s.
         .client_request_timeout(std::time::Duration::from_secs(5))

@@ -66,11 +66,8 @@ fn listed((row, patient, sender, recipient): ListedTuple) -> Listed {
 }
 
 /// A stored message.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = messages)]
-// `None` is written as NULL, not DEFAULT: the INSERT's text is then the same for every row, so
-// diesel prepares it once per connection instead of parsing it on every create.
-#[diesel(treat_none_as_default_value = false)]
 pub struct MessageRow {
     pub id: Uuid,
     pub category: String,
@@ -163,17 +160,75 @@ pub struct MessageFilter {
     pub limit: i64,
 }
 
-/// Inserts a message with its first status change.
-pub fn insert(
-    conn: &mut PgConnection,
-    row: &MessageRow,
-    change: &NewStatusChange<'_>,
-) -> QueryResult<()> {
+/// The columns a new message is written with; the lifecycle columns (`read_at`, …) start as
+/// NULL. `None` is written as NULL, not DEFAULT, so the INSERT's text is the same for every
+/// message and diesel prepares it once per connection instead of parsing it on every create.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = messages)]
+#[diesel(treat_none_as_default_value = false)]
+struct NewMessage<'a> {
+    id: Uuid,
+    category: &'a str,
+    status: &'a str,
+    patient_id: Uuid,
+    sender_unit_id: Uuid,
+    recipient_unit_id: Uuid,
+    sender_hsa_id: &'a str,
+    sender_name: Option<&'a str>,
+    sender_profession: Option<&'a str>,
+    subject: &'a str,
+    body: &'a str,
+    details: &'a RawJson,
+    sent_at: OffsetDateTime,
+    reply_expected_from: OffsetDateTime,
+    reply_due_by: OffsetDateTime,
+}
+
+/// A message's first status change (no previous status, no note): its own INSERT, so that it
+/// binds no NULLs and is prepared like the others.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = message_status_changes)]
+// Without this diesel wraps every value as "maybe DEFAULT" and never caches the statement.
+#[diesel(treat_none_as_default_value = false)]
+struct FirstStatusChange<'a> {
+    message_id: Uuid,
+    to_status: &'a str,
+    at: OffsetDateTime,
+    actor_hsa_id: &'a str,
+    actor_unit_id: Uuid,
+}
+
+/// Inserts a new message (its lifecycle columns must be empty) with its first status change,
+/// made by `actor_hsa_id` of the sending unit at `row.sent_at`.
+pub fn insert(conn: &mut PgConnection, row: &MessageRow, actor_hsa_id: &str) -> QueryResult<()> {
+    debug_assert!(row.read_at.is_none() && row.cancel_reason.is_none());
     diesel::insert_into(messages::table)
-        .values(row)
+        .values(&NewMessage {
+            id: row.id,
+            category: &row.category,
+            status: &row.status,
+            patient_id: row.patient_id,
+            sender_unit_id: row.sender_unit_id,
+            recipient_unit_id: row.recipient_unit_id,
+            sender_hsa_id: &row.sender_hsa_id,
+            sender_name: row.sender_name.as_deref(),
+            sender_profession: row.sender_profession.as_deref(),
+            subject: &row.subject,
+            body: &row.body,
+            details: &row.details,
+            sent_at: row.sent_at,
+            reply_expected_from: row.reply_expected_from,
+            reply_due_by: row.reply_due_by,
+        })
         .execute(conn)?;
     diesel::insert_into(message_status_changes::table)
-        .values(change)
+        .values(&FirstStatusChange {
+            message_id: row.id,
+            to_status: &row.status,
+            at: row.sent_at,
+            actor_hsa_id,
+            actor_unit_id: row.sender_unit_id,
+        })
         .execute(conn)?;
     Ok(())
 }
@@ -342,9 +397,34 @@ pub fn counts(conn: &mut PgConnection, unit_id: Uuid) -> QueryResult<Vec<(String
 /// `status IN ('sent', 'read')` written out, not bound: the partial indexes
 /// `messages_inbox_open_idx` and `messages_outbox_open_idx` carry exactly this predicate, and
 /// PostgreSQL matches a partial index only against constants. With bound values, the plan made
-/// once per connection (`plan_cache_mode`, see `db.rs`) could not use them.
-fn awaiting_answer() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
-    diesel::dsl::sql("\"messages\".\"status\" IN ('sent', 'read')")
+/// once per connection (`plan_cache_mode`, see `db.rs`) could not use them. A type of its own
+/// rather than `dsl::sql`: diesel never caches a statement with an SQL literal in it, and the
+/// summary would be parsed and planned on every call.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct AwaitingAnswer;
+
+impl diesel::Expression for AwaitingAnswer {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for AwaitingAnswer {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("\"messages\".\"status\" IN ('sent', 'read')");
+        Ok(())
+    }
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for AwaitingAnswer {}
+impl<QS> diesel::SelectableExpression<QS> for AwaitingAnswer {}
+impl<GB> diesel::expression::ValidGrouping<GB> for AwaitingAnswer {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+fn awaiting_answer() -> AwaitingAnswer {
+    AwaitingAnswer
 }
 
 /// `SELECT (inbox overdue count), (outbox overdue count)` (shared by [`count_overdue`] and

@@ -22,7 +22,7 @@ use crate::error::{AppError, AppResult, Violation};
 use crate::extract::{from_value, ApiJson};
 use crate::idempotency::Idempotency;
 use crate::models::event::{self, kind};
-use crate::models::message::{self, Listed, MessageRow, NewStatusChange};
+use crate::models::message::{self, Listed, MessageRow};
 use crate::models::patient::{self, PatientRow};
 use crate::models::raw_json::RawJson;
 use crate::models::unit::{self, UnitRow};
@@ -344,19 +344,7 @@ async fn create<D: Details>(
                 reply_expected_from: window.reply_expected_from,
                 reply_due_by: window.reply_due_by,
             };
-            message::insert(
-                conn,
-                &row,
-                &NewStatusChange {
-                    message_id: row.id,
-                    from_status: None,
-                    to_status: "sent",
-                    at: now,
-                    actor_hsa_id: &caller.hsa_id,
-                    actor_unit_id: judged.sender.id,
-                    note: None,
-                },
-            )?;
+            message::insert(conn, &row, &caller.hsa_id)?;
             subject.message_id = Some(row.id);
             event::emit(
                 conn,
