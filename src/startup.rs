@@ -205,6 +205,12 @@ pub fn build_app(
         .wrap(from_fn(request_id::middleware))
 }
 
+/// Blocking threads per worker: the worker's share of the pool's connections, plus one.
+fn blocking_threads_per_worker(pool_size: u32, workers: usize) -> usize {
+    let pool = pool_size.max(1) as usize;
+    pool.div_ceil(workers.max(1)) + 1
+}
+
 /// Serves until SIGTERM/SIGINT, then lets requests in flight finish (up to 30 s).
 pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Result<()> {
     let state = web::Data::new(state);
@@ -213,9 +219,14 @@ pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Res
     HttpServer::new(move || build_app(state.clone()))
         .workers(config.workers)
         // Database work runs on each worker's blocking threads, at most one per pooled
-        // connection at a time (db::run's gate). More threads only waited, and each kept its
-        // own allocator cache: 32 of them made 110 MB of RSS under the benchmark.
-        .worker_max_blocking_threads(config.db_pool_size.max(1) as usize)
+        // connection at a time (db::run's gate), and actix spreads connections evenly over
+        // the workers: a worker needs its share of the pool, plus one. More threads only
+        // waited, and each kept its own allocator cache (32 of them: 110 MB of RSS under the
+        // benchmark; one per connection per worker: up to 100 MB).
+        .worker_max_blocking_threads(blocking_threads_per_worker(
+            config.db_pool_size,
+            config.workers,
+        ))
         // A client must send its request head within 5 s and is dropped 1 s after it stops
         // reading; idle keep-alive connections close after 30 s.
         .client_request_timeout(std::time::Duration::from_secs(5))
@@ -240,4 +251,18 @@ fn spawn_housekeeping(pool: crate::db::DbPool) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blocking_threads_per_worker;
+
+    #[test]
+    fn each_worker_gets_its_share_of_the_pool_plus_one() {
+        assert_eq!(blocking_threads_per_worker(8, 2), 5);
+        assert_eq!(blocking_threads_per_worker(8, 3), 4);
+        assert_eq!(blocking_threads_per_worker(8, 1), 9);
+        assert_eq!(blocking_threads_per_worker(1, 4), 2);
+        assert_eq!(blocking_threads_per_worker(0, 0), 2);
+    }
 }
