@@ -28,25 +28,6 @@ impl ApiReply {
         Self::with_status(StatusCode::OK, None, value)
     }
 
-    /// 200 with `value` as JSON, written into a buffer of `capacity` bytes to start with (a
-    /// mailbox page is tens of kilobytes: growing from 128 bytes copied it ten times).
-    ///
-    /// Handlers build the answer inside their database closure, on the thread that read the
-    /// rows, so the rows' strings are freed by the thread that allocated them; handing the
-    /// structs to the async worker to serialise made every one of them a cross-thread free.
-    pub fn ok_with_capacity<T: Serialize>(value: &T, capacity: usize) -> AppResult<Self> {
-        let mut buf = Vec::with_capacity(capacity);
-        serde_json::to_writer(&mut buf, value).map_err(anyhow::Error::from)?;
-        Ok(Self {
-            status: StatusCode::OK,
-            location: None,
-            // serde_json writes UTF-8 only.
-            body: String::from_utf8(buf).map_err(anyhow::Error::from)?,
-            content_type: "application/json",
-            replayed: false,
-        })
-    }
-
     /// 201 with `Location` and `value` as JSON.
     pub fn created<T: Serialize>(location: String, value: &T) -> AppResult<Self> {
         Self::with_status(StatusCode::CREATED, Some(location), value)
@@ -58,10 +39,32 @@ impl ApiReply {
         location: Option<String>,
         value: &T,
     ) -> AppResult<Self> {
+        Self::json(status, location, value, 128)
+    }
+
+    /// 200 with `value` as JSON, written into a buffer of `capacity` bytes to start with (a
+    /// mailbox page is tens of kilobytes: growing from 128 bytes copied it ten times).
+    ///
+    /// Handlers build the answer inside their database closure, on the thread that read the
+    /// rows, so the rows' strings are freed by the thread that allocated them; handing the
+    /// structs to the async worker to serialise made every one of them a cross-thread free.
+    pub fn ok_with_capacity<T: Serialize>(value: &T, capacity: usize) -> AppResult<Self> {
+        Self::json(StatusCode::OK, None, value, capacity)
+    }
+
+    fn json<T: Serialize>(
+        status: StatusCode,
+        location: Option<String>,
+        value: &T,
+        capacity: usize,
+    ) -> AppResult<Self> {
+        let mut buf = Vec::with_capacity(capacity);
+        serde_json::to_writer(&mut buf, value).map_err(anyhow::Error::from)?;
         Ok(Self {
             status,
             location,
-            body: serde_json::to_string(value).map_err(anyhow::Error::from)?,
+            // serde_json writes UTF-8 only.
+            body: String::from_utf8(buf).map_err(anyhow::Error::from)?,
             content_type: "application/json",
             replayed: false,
         })

@@ -14,7 +14,7 @@
 \if :loaded = 0
 \set row_n :client_id % :rows
 -- bench-only: once per client
-SELECT row_pid, row_pids FROM bench_create_rows WHERE n = :row_n \gset
+SELECT row_pid FROM bench_create_rows WHERE n = :row_n \gset
 \set loaded 1
 \endif
 -- bench-only: what the API makes in Rust (a new id, the clock, the reply window, a request id).

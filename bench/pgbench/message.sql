@@ -7,7 +7,7 @@
 \if :loaded = 0
 \set row_n :client_id % :rows
 -- bench-only: once per client
-SELECT row_mid, row_mids, row_pid, row_pids, row_units FROM bench_message_rows WHERE n = :row_n \gset
+SELECT row_mid, row_mids, row_pid FROM bench_message_rows WHERE n = :row_n \gset
 \set loaded 1
 \endif
 BEGIN;

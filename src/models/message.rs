@@ -335,7 +335,7 @@ macro_rules! list_query {
         }
         if let Some(now) = f.overdue_at {
             q = q
-                .filter(awaiting_answer())
+                .filter(AwaitingAnswer)
                 .filter(messages::reply_due_by.lt(now));
         }
         if let Some((t, id)) = f.before {
@@ -362,7 +362,15 @@ pub fn list(conn: &mut PgConnection, f: &MessageFilter) -> QueryResult<Vec<Liste
 
 /// The SQL of [`list`] for `f`, without its bind values (for plan checks).
 pub fn list_sql(f: &MessageFilter) -> String {
-    let text = diesel::debug_query::<diesel::pg::Pg, _>(&list_query!(f)).to_string();
+    sql_of(&list_query!(f))
+}
+
+/// The SQL diesel sends for `query`, without the bind values `debug_query` appends.
+fn sql_of<Q>(query: &Q) -> String
+where
+    Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+{
+    let text = diesel::debug_query::<diesel::pg::Pg, _>(query).to_string();
     match text.split_once(" -- binds:") {
         Some((sql, _)) => sql.to_string(),
         None => text,
@@ -423,10 +431,6 @@ impl<GB> diesel::expression::ValidGrouping<GB> for AwaitingAnswer {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
-fn awaiting_answer() -> AwaitingAnswer {
-    AwaitingAnswer
-}
-
 /// `SELECT (inbox overdue count), (outbox overdue count)` (shared by [`count_overdue`] and
 /// [`count_overdue_sql`]).
 macro_rules! count_overdue_query {
@@ -434,7 +438,7 @@ macro_rules! count_overdue_query {
         let (unit_id, now): (Uuid, OffsetDateTime) = ($unit_id, $now);
         let open = || {
             messages::table
-                .filter(awaiting_answer())
+                .filter(AwaitingAnswer)
                 .filter(messages::reply_due_by.lt(now))
         };
         let inbox = open()
@@ -463,10 +467,5 @@ pub fn count_overdue(
 
 /// The SQL of [`count_overdue`], without its bind values (for plan checks).
 pub fn count_overdue_sql(unit_id: Uuid, now: OffsetDateTime) -> String {
-    let text =
-        diesel::debug_query::<diesel::pg::Pg, _>(&count_overdue_query!(unit_id, now)).to_string();
-    match text.split_once(" -- binds:") {
-        Some((sql, _)) => sql.to_string(),
-        None => text,
-    }
+    sql_of(&count_overdue_query!(unit_id, now))
 }
