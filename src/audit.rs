@@ -1,9 +1,19 @@
-//! The patient-data access log (PDL, HSLF-FS 2016:40 4 kap. 9 §): every request that reads or
-//! changes patient data runs through [`audited`], which writes exactly one entry — in the same
-//! transaction as the change (or the read), so an entry exists exactly when the effect does.
-//! A refusal that named a patient or message (a 404 across units, a rule refusal) is logged as
+//! The patient-data access log (PDL, HSLF-FS 2016:40 4 kap. 9 §): every answer that carries a
+//! patient's data is logged, for each patient it shows.
+//!
+//! - [`audited`]: a use case about one patient or message (read, create, reply, lookup…)
+//!   writes exactly one entry.
+//! - [`audited_page`]: a listing (a mailbox page, the access log, the feed) writes one entry per
+//!   patient the page shows, and one for the patient its filter named; a page that shows no
+//!   patient writes nothing.
+//!
+//! Entries are written in the same transaction as the change (or the read), so an entry exists
+//! exactly when the effect or the answer does. A use case that answers but refused what the
+//! request named (a draft check naming a patient out of the unit's reach, a listing filtered
+//! on such a patient) sets [`Subject::refused`] and is logged `denied`. A refusal that fails
+//! the request and named a patient or message (a 404 across units, a rule refusal) is logged as
 //! `denied` in a transaction of its own after the refused one rolled back. If an entry cannot
-//! be written, the request fails with 503: fail closed.
+//! be written, the request fails with 503 and shows nothing: fail closed.
 
 use diesel::PgConnection;
 use uuid::Uuid;
@@ -28,6 +38,7 @@ pub mod action {
     pub const ENROLLMENT_LIST: &str = "enrollment.list";
     pub const MESSAGE_CREATE: &str = "message.create";
     pub const MESSAGE_VALIDATE: &str = "message.validate";
+    pub const MESSAGE_LIST: &str = "message.list";
     pub const MESSAGE_LIST_PATIENT: &str = "message.list_patient";
     pub const MESSAGE_READ: &str = "message.read";
     pub const MESSAGE_ACKNOWLEDGE: &str = "message.acknowledge";
@@ -35,6 +46,8 @@ pub mod action {
     pub const MESSAGE_CLOSE: &str = "message.close";
     pub const MESSAGE_CANCEL: &str = "message.cancel";
     pub const MESSAGE_FHIR: &str = "message.fhir";
+    pub const AUDIT_READ: &str = "audit.read";
+    pub const EVENT_LIST: &str = "event.list";
 
     /// Every action, for documentation and filters.
     pub const ALL: &[&str] = &[
@@ -47,6 +60,7 @@ pub mod action {
         ENROLLMENT_LIST,
         MESSAGE_CREATE,
         MESSAGE_VALIDATE,
+        MESSAGE_LIST,
         MESSAGE_LIST_PATIENT,
         MESSAGE_READ,
         MESSAGE_ACKNOWLEDGE,
@@ -54,12 +68,14 @@ pub mod action {
         MESSAGE_CLOSE,
         MESSAGE_CANCEL,
         MESSAGE_FHIR,
+        AUDIT_READ,
+        EVENT_LIST,
     ];
 }
 
 /// What an access concerned; the use case fills in what it learns (the acting unit, the
 /// patient of a message, the id of a new message).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Subject {
     /// The acting unit, once resolved.
     pub unit_id: Option<Uuid>,
@@ -67,6 +83,11 @@ pub struct Subject {
     pub patient_id: Option<Uuid>,
     /// The message.
     pub message_id: Option<Uuid>,
+    /// The patients a page shows ([`audited_page`] logs each once).
+    pub shown: Vec<Uuid>,
+    /// The request was answered, but what it named is out of the caller's reach: the entry is
+    /// `denied`.
+    pub refused: bool,
 }
 
 impl Subject {
@@ -97,31 +118,54 @@ struct Actor {
     request_id: String,
 }
 
+/// How many entries an access leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entries {
+    /// Exactly one, about the subject.
+    One,
+    /// One per patient named or shown; none when there is none.
+    PerPatient,
+}
+
 fn write(
     conn: &mut PgConnection,
     actor: &Actor,
     subject: &Subject,
     action: &str,
     outcome: &str,
+    entries: Entries,
 ) -> AppResult<()> {
-    access_log::append(
-        conn,
-        &NewAccessLog {
-            actor_hsa_id: &actor.hsa_id,
-            actor_name: actor.name.as_deref(),
-            unit_id: subject.unit_id,
-            unit_hsa_id: actor.unit_hsa_id.as_deref(),
-            action,
-            outcome,
-            patient_id: subject.patient_id,
-            message_id: subject.message_id,
-            request_id: &actor.request_id,
-        },
-    )
-    .map_err(|e| {
+    let entry = NewAccessLog {
+        actor_hsa_id: &actor.hsa_id,
+        actor_name: actor.name.as_deref(),
+        unit_id: subject.unit_id,
+        unit_hsa_id: actor.unit_hsa_id.as_deref(),
+        action,
+        outcome,
+        patient_id: subject.patient_id,
+        message_id: subject.message_id,
+        request_id: &actor.request_id,
+    };
+    let written = match entries {
+        Entries::One => access_log::append(conn, &entry),
+        Entries::PerPatient => {
+            let mut patients: Vec<Uuid> = Vec::with_capacity(subject.shown.len() + 1);
+            for p in subject.patient_id.iter().chain(&subject.shown) {
+                if !patients.contains(p) {
+                    patients.push(*p);
+                }
+            }
+            if patients.is_empty() {
+                return Ok(());
+            }
+            access_log::append_for_patients(conn, &entry, &patients)
+        }
+    };
+    written.map_err(|e| {
         tracing::error!(error = %e, action, "access log entry could not be written");
         AppError::Unavailable(
-            "The access log cannot be written right now; nothing was done. Try again shortly."
+            "The access log cannot be written right now; nothing was shown or done. Try again \
+             shortly."
                 .into(),
         )
     })
@@ -155,6 +199,39 @@ where
     F: FnOnce(&mut PgConnection, &mut Subject) -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
+    run(pool, caller, action, named, Entries::One, work).await
+}
+
+/// Like [`audited`] for a listing: `work` puts the patients its page shows in
+/// [`Subject::shown`], and one entry is written for each of them (and for the patient `named`,
+/// if any) in the page's transaction. A page that shows no patient and named none is not
+/// logged.
+pub async fn audited_page<F, T>(
+    pool: &DbPool,
+    caller: &Caller,
+    action: &'static str,
+    named: Subject,
+    work: F,
+) -> AppResult<T>
+where
+    F: FnOnce(&mut PgConnection, &mut Subject) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, caller, action, named, Entries::PerPatient, work).await
+}
+
+async fn run<F, T>(
+    pool: &DbPool,
+    caller: &Caller,
+    action: &'static str,
+    named: Subject,
+    entries: Entries,
+    work: F,
+) -> AppResult<T>
+where
+    F: FnOnce(&mut PgConnection, &mut Subject) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
     let actor = Actor {
         hsa_id: caller.hsa_id.clone(),
         name: caller.name.clone(),
@@ -162,17 +239,23 @@ where
         request_id: request_id::current().unwrap_or_default(),
     };
     let denied_actor = actor.clone();
+    let (named_patient, named_message) = (named.patient_id, named.message_id);
     let result = db::transaction(pool, move |conn| {
         let mut subject = named;
         let out = work(conn, &mut subject)?;
-        write(conn, &actor, &subject, action, "ok")?;
+        let outcome = if subject.refused { "denied" } else { "ok" };
+        write(conn, &actor, &subject, action, outcome, entries)?;
         Ok(out)
     })
     .await;
     match result {
-        Err(e) if is_refusal(&e) && (named.patient_id.is_some() || named.message_id.is_some()) => {
+        Err(e) if is_refusal(&e) && (named_patient.is_some() || named_message.is_some()) => {
             db::run(pool, move |conn| {
-                let mut subject = named;
+                let mut subject = Subject {
+                    patient_id: named_patient,
+                    message_id: named_message,
+                    ..Subject::default()
+                };
                 if let Some(hsa) = &denied_actor.unit_hsa_id {
                     subject.unit_id = unit::find_by_hsa_id(conn, hsa).ok().flatten().map(|u| u.id);
                 }
@@ -183,7 +266,14 @@ where
                         .flatten()
                         .map(|m| m.patient_id);
                 }
-                write(conn, &denied_actor, &subject, action, "denied")
+                write(
+                    conn,
+                    &denied_actor,
+                    &subject,
+                    action,
+                    "denied",
+                    Entries::One,
+                )
             })
             .await?;
             Err(e)

@@ -135,6 +135,7 @@ fn serve(config: samverkan::config::Config) -> anyhow::Result<()> {
         verifier,
         body_limit: config.body_limit,
         narcotics: Default::default(),
+        clock: samverkan::clock::Clock::system(),
     };
     actix_web::rt::System::new().block_on(startup::run(config, state))?;
     Ok(())

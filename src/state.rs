@@ -1,6 +1,7 @@
 //! The state every handler shares: the pool, the token verifier and request limits.
 
 use crate::auth::JwtVerifier;
+use crate::clock::Clock;
 use crate::db::DbPool;
 use crate::narcotics_cache::NarcoticsCache;
 
@@ -14,4 +15,6 @@ pub struct AppState {
     pub body_limit: usize,
     /// The narcotics reference, cached.
     pub narcotics: NarcoticsCache,
+    /// Where handlers read the time (the system clock but in tests).
+    pub clock: Clock,
 }

@@ -1,5 +1,5 @@
-//! What the rules are evaluated on: a draft message (or reply) with the facts the API looked
-//! up, and the names of the fixed fields violations are reported on.
+//! What the rules are evaluated on: a draft message with the facts the API looked up, or a
+//! draft reply, and the names of the fixed fields violations are reported on.
 //! [`crate::domain::rules`] re-exports everything here.
 //!
 //! The API fills a [`Draft`] from the request and the directory: the caller's licence and
@@ -64,6 +64,18 @@ pub struct Draft<'a> {
     pub texts: Vec<(&'a str, &'a str)>,
     /// The prescription, for `recept` messages.
     pub recept: Option<ReceptFacts<'a>>,
+    /// Names of fields the API saw that carry attachments.
+    pub attachment_fields: Vec<String>,
+}
+
+/// Everything the rules need to know about a reply about to be added to a thread. A reply has
+/// no routing, patient or prescription of its own: those were judged with its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyDraft<'a> {
+    /// Whether the caller is licensed staff.
+    pub author_licensed: bool,
+    /// (field, text) for every free text of the reply (its `body`).
+    pub texts: Vec<(&'a str, &'a str)>,
     /// Names of fields the API saw that carry attachments.
     pub attachment_fields: Vec<String>,
 }

@@ -3,6 +3,10 @@
 //! the sender may `cancel` while the message is still `sent`. Replies form one thread: the
 //! recipient may reply from the start, the sender once the message is answered. Every other
 //! transition is refused.
+//!
+//! **No step is skipped.** A recipient who replies to a message it has not acknowledged has
+//! read it: the reply takes the message `sent` → `read` → `answered`, and both steps are
+//! recorded (history and feed), so `read` is never missing from a message's life.
 
 use std::fmt;
 
@@ -90,29 +94,32 @@ pub enum Refusal {
     InvalidTransition,
 }
 
-/// The result of an allowed action: the new status, or `None` when the status stays.
-pub type Transition = Result<Option<Status>, Refusal>;
+/// The result of an allowed action: the statuses the message passes through, in order; empty
+/// when the status stays.
+pub type Transition = Result<&'static [Status], Refusal>;
 
 /// Decides an action on a message in `status` by `party`.
 pub fn apply(status: Status, action: Action, party: Party) -> Transition {
     use Status::*;
     match (action, party, status) {
         (Action::Read, Party::Sender, _) => Err(Refusal::WrongParty),
-        (Action::Read, Party::Recipient, Sent) => Ok(Some(Read)),
+        (Action::Read, Party::Recipient, Sent) => Ok(&[Read]),
         // Acknowledging again changes nothing.
-        (Action::Read, Party::Recipient, Read | Answered | Closed) => Ok(None),
+        (Action::Read, Party::Recipient, Read | Answered | Closed) => Ok(&[]),
         (Action::Read, Party::Recipient, Cancelled) => Err(Refusal::InvalidTransition),
 
-        (Action::Reply, Party::Recipient, Sent | Read) => Ok(Some(Answered)),
-        (Action::Reply, _, Answered) => Ok(None),
+        // Replying to an unread message reads it first.
+        (Action::Reply, Party::Recipient, Sent) => Ok(&[Read, Answered]),
+        (Action::Reply, Party::Recipient, Read) => Ok(&[Answered]),
+        (Action::Reply, _, Answered) => Ok(&[]),
         (Action::Reply, Party::Sender, Sent | Read) => Err(Refusal::InvalidTransition),
         (Action::Reply, _, Closed | Cancelled) => Err(Refusal::InvalidTransition),
 
-        (Action::Close, _, Answered) => Ok(Some(Closed)),
+        (Action::Close, _, Answered) => Ok(&[Closed]),
         (Action::Close, _, Sent | Read | Closed | Cancelled) => Err(Refusal::InvalidTransition),
 
         (Action::Cancel, Party::Recipient, _) => Err(Refusal::WrongParty),
-        (Action::Cancel, Party::Sender, Sent) => Ok(Some(Cancelled)),
+        (Action::Cancel, Party::Sender, Sent) => Ok(&[Cancelled]),
         (Action::Cancel, Party::Sender, Read | Answered | Closed | Cancelled) => {
             Err(Refusal::InvalidTransition)
         }
@@ -127,29 +134,52 @@ mod tests {
 
     #[test]
     fn the_happy_path_goes_sent_read_answered_closed() {
-        assert_eq!(apply(Status::Sent, Read, Recipient), Ok(Some(Status::Read)));
+        assert_eq!(
+            apply(Status::Sent, Read, Recipient),
+            Ok(&[Status::Read][..])
+        );
         assert_eq!(
             apply(Status::Read, Reply, Recipient),
-            Ok(Some(Status::Answered))
+            Ok(&[Status::Answered][..])
         );
         assert_eq!(
             apply(Status::Answered, Close, Sender),
-            Ok(Some(Status::Closed))
+            Ok(&[Status::Closed][..])
         );
     }
 
     #[test]
-    fn a_reply_to_an_unread_message_answers_it() {
+    fn a_reply_to_an_unread_message_reads_it_then_answers_it() {
         assert_eq!(
             apply(Status::Sent, Reply, Recipient),
-            Ok(Some(Status::Answered))
+            Ok(&[Status::Read, Status::Answered][..])
         );
+    }
+
+    #[test]
+    fn no_allowed_action_skips_read_on_the_way_to_answered() {
+        for s in Status::ALL {
+            for a in [Read, Reply, Close, Cancel] {
+                for p in [Sender, Recipient] {
+                    if let Ok(steps) = apply(s, a, p) {
+                        let path: Vec<Status> =
+                            std::iter::once(s).chain(steps.iter().copied()).collect();
+                        for pair in path.windows(2) {
+                            assert!(
+                                !(pair[0] == Status::Sent && pair[1] == Status::Answered),
+                                "{a:?} by {p:?} from {s} skips read: {path:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
     fn reading_again_is_idempotent_but_not_a_cancelled_message() {
         for s in [Status::Read, Status::Answered, Status::Closed] {
-            assert_eq!(apply(s, Read, Recipient), Ok(None));
+            assert_eq!(apply(s, Read, Recipient), Ok(&[][..]));
         }
         assert_eq!(
             apply(Status::Cancelled, Read, Recipient),
@@ -172,8 +202,8 @@ mod tests {
             apply(Status::Read, Reply, Sender),
             Err(Refusal::InvalidTransition)
         );
-        assert_eq!(apply(Status::Answered, Reply, Sender), Ok(None));
-        assert_eq!(apply(Status::Answered, Reply, Recipient), Ok(None));
+        assert_eq!(apply(Status::Answered, Reply, Sender), Ok(&[][..]));
+        assert_eq!(apply(Status::Answered, Reply, Recipient), Ok(&[][..]));
     }
 
     #[test]
@@ -193,7 +223,7 @@ mod tests {
     #[test]
     fn either_party_closes_but_only_once_answered() {
         for p in [Sender, Recipient] {
-            assert_eq!(apply(Status::Answered, Close, p), Ok(Some(Status::Closed)));
+            assert_eq!(apply(Status::Answered, Close, p), Ok(&[Status::Closed][..]));
             for s in [
                 Status::Sent,
                 Status::Read,
@@ -213,7 +243,7 @@ mod tests {
     fn only_the_sender_cancels_and_only_while_unread() {
         assert_eq!(
             apply(Status::Sent, Cancel, Sender),
-            Ok(Some(Status::Cancelled))
+            Ok(&[Status::Cancelled][..])
         );
         assert_eq!(
             apply(Status::Sent, Cancel, Recipient),

@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod luhn;
 pub mod measurements;
 pub mod municipality;
+pub mod narcotic_renewal;
 pub mod narcotics;
 pub mod narcotics_csv;
 pub mod personnummer;

@@ -11,9 +11,15 @@
 //!   and body: urgency written in a comment is still urgency, and a missed urgent message
 //!   is the harm the routine guards against. The message names the word, so a false alarm
 //!   (e.g. "genast" in a dosage) is easy to rephrase.
-//! - **NARKOTIKA** applies to recept messages only: the recept's drug name, ATC code and NPL
-//!   id, plus narcotic names in every free text of that message (except the drug name field,
-//!   already checked). Mentioning Stesolid in a blood-pressure follow-up is not a renewal.
+//! - **Messages and replies are judged by the same checks** ([`evaluate`] and
+//!   [`evaluate_reply`]): AKUT, BILAGA, NARKOTIKA and EJ_LEGITIMERAD give the same codes, fields
+//!   and Swedish messages whichever the text is in. A reply has no routing, enrollment or
+//!   prescription of its own, so the other three rules do not apply to it.
+//! - **NARKOTIKA** looks at a recept's drug name, ATC code and NPL id, and at every free text
+//!   of a message of any category or of a reply (except the drug name field, already checked):
+//!   a text is refused when it *asks for a renewal* of a narcotic — a renewal word and the
+//!   drug's name in one sentence, see [`crate::domain::narcotic_renewal`]. A text that only
+//!   mentions the drug ("tar OxyNorm vid behov") is not a renewal.
 //! - **EJ_INSKRIVEN is only evaluated when routing is valid.** Enrollment is defined
 //!   against the message's kommun party; when routing fails there may be no kommun party
 //!   (two regional units) or two (two kommun units), so the question has no answer and
@@ -32,9 +38,10 @@ use serde::Serialize;
 
 use crate::domain::attachments::find_embedded_document;
 pub use crate::domain::draft::{
-    Draft, ReceptFacts, ReceptKind, FIELD_ATC_CODE, FIELD_DRUG_NAME, FIELD_NPL_ID, FIELD_PATIENT,
-    FIELD_RECEPT_KIND, FIELD_RECIPIENT, FIELD_SENDER,
+    Draft, ReceptFacts, ReceptKind, ReplyDraft, FIELD_ATC_CODE, FIELD_DRUG_NAME, FIELD_NPL_ID,
+    FIELD_PATIENT, FIELD_RECEPT_KIND, FIELD_RECIPIENT, FIELD_SENDER,
 };
+use crate::domain::narcotic_renewal::find_renewal_request;
 use crate::domain::narcotics::{MatchedOn, NarcoticMatch, NarcoticsIndex};
 use crate::domain::routing::routing_problem;
 pub use crate::domain::routing::{RoutingProblem, UnitFacts, UnitKind};
@@ -55,9 +62,12 @@ pub struct RuleViolation {
 /// Every rule `draft` breaks, in a stable order (see the module documentation).
 pub fn evaluate(draft: &Draft<'_>, narcotics: &NarcoticsIndex) -> Vec<RuleViolation> {
     let mut found = Vec::new();
-    check_urgency(draft, &mut found);
-    check_attachments(draft, &mut found);
-    check_narcotics(draft, narcotics, &mut found);
+    check_urgency(&draft.texts, &mut found);
+    check_attachments(&draft.attachment_fields, &draft.texts, &mut found);
+    if let Some(recept) = &draft.recept {
+        check_prescribed_drug(recept, narcotics, &mut found);
+    }
+    check_renewal_requests(&draft.texts, narcotics, &mut found);
     if let Some(recept) = &draft.recept {
         if recept.kind == ReceptKind::Nyforskrivning {
             found.push(violation(
@@ -92,12 +102,26 @@ pub fn evaluate(draft: &Draft<'_>, narcotics: &NarcoticsIndex) -> Vec<RuleViolat
     found
 }
 
+/// Every rule a reply breaks, in the same order and with the same codes, fields and messages
+/// as [`evaluate`]: AKUT, BILAGA, NARKOTIKA (a renewal asked for in the text) and
+/// EJ_LEGITIMERAD.
+pub fn evaluate_reply(reply: &ReplyDraft<'_>, narcotics: &NarcoticsIndex) -> Vec<RuleViolation> {
+    let mut found = Vec::new();
+    check_urgency(&reply.texts, &mut found);
+    check_attachments(&reply.attachment_fields, &reply.texts, &mut found);
+    check_renewal_requests(&reply.texts, narcotics, &mut found);
+    if !reply.author_licensed {
+        found.push(licence_violation());
+    }
+    found
+}
+
 fn licence_violation() -> RuleViolation {
     violation(
         RuleCode::EjLegitimerad,
         FIELD_SENDER,
         "Bara legitimerad personal (t.ex. sjuksköterska, läkare, fysioterapeut eller \
-         arbetsterapeut) får skicka och svara. Be en legitimerad kollega skicka meddelandet."
+         arbetsterapeut) får skicka meddelanden och svar. Be en legitimerad kollega skriva det."
             .to_string(),
     )
 }
@@ -109,21 +133,8 @@ pub fn evaluate_unparsed(
     sender_licensed: bool,
     attachment_fields: &[String],
 ) -> Vec<RuleViolation> {
-    let draft = Draft {
-        sender_licensed,
-        sender_unit: UnitFacts {
-            kind: UnitKind::Kommun,
-            active: true,
-            participating: false,
-        },
-        recipient_unit: None,
-        patient_enrolled_in_kommun_party: true,
-        texts: Vec::new(),
-        recept: None,
-        attachment_fields: attachment_fields.to_vec(),
-    };
     let mut found = Vec::new();
-    check_attachments(&draft, &mut found);
+    check_attachments(attachment_fields, &[], &mut found);
     if !sender_licensed {
         found.push(licence_violation());
     }
@@ -138,8 +149,8 @@ fn violation(code: RuleCode, field: &str, message: String) -> RuleViolation {
     }
 }
 
-fn check_urgency(draft: &Draft<'_>, found: &mut Vec<RuleViolation>) {
-    for (field, text) in &draft.texts {
+fn check_urgency(texts: &[(&str, &str)], found: &mut Vec<RuleViolation>) {
+    for (field, text) in texts {
         let hits = find_urgency(text);
         if hits.is_empty() {
             continue;
@@ -158,8 +169,12 @@ fn check_urgency(draft: &Draft<'_>, found: &mut Vec<RuleViolation>) {
     }
 }
 
-fn check_attachments(draft: &Draft<'_>, found: &mut Vec<RuleViolation>) {
-    for field in &draft.attachment_fields {
+fn check_attachments(
+    attachment_fields: &[String],
+    texts: &[(&str, &str)],
+    found: &mut Vec<RuleViolation>,
+) {
+    for field in attachment_fields {
         found.push(violation(
             RuleCode::Bilaga,
             field,
@@ -170,7 +185,7 @@ fn check_attachments(draft: &Draft<'_>, found: &mut Vec<RuleViolation>) {
             ),
         ));
     }
-    for (field, text) in &draft.texts {
+    for (field, text) in texts {
         if let Some(kind) = find_embedded_document(text) {
             found.push(violation(
                 RuleCode::Bilaga,
@@ -185,10 +200,12 @@ fn check_attachments(draft: &Draft<'_>, found: &mut Vec<RuleViolation>) {
     }
 }
 
-fn check_narcotics(draft: &Draft<'_>, index: &NarcoticsIndex, found: &mut Vec<RuleViolation>) {
-    let Some(recept) = &draft.recept else {
-        return;
-    };
+/// NARKOTIKA on a prescription: its drug name, ATC code or NPL id.
+fn check_prescribed_drug(
+    recept: &ReceptFacts<'_>,
+    index: &NarcoticsIndex,
+    found: &mut Vec<RuleViolation>,
+) {
     if let Some(m) = index.find(recept.drug_name, recept.atc_code, recept.npl_id) {
         let field = match m.matched_on {
             MatchedOn::Name => FIELD_DRUG_NAME,
@@ -197,11 +214,20 @@ fn check_narcotics(draft: &Draft<'_>, index: &NarcoticsIndex, found: &mut Vec<Ru
         };
         found.push(violation(RuleCode::Narkotika, field, narcotic_message(&m)));
     }
-    for (field, text) in &draft.texts {
+}
+
+/// NARKOTIKA in free text: a renewal of a narcotic asked for in a sentence. The drug name
+/// field is left to [`check_prescribed_drug`].
+fn check_renewal_requests(
+    texts: &[(&str, &str)],
+    index: &NarcoticsIndex,
+    found: &mut Vec<RuleViolation>,
+) {
+    for (field, text) in texts {
         if *field == FIELD_DRUG_NAME {
             continue;
         }
-        if let Some(m) = index.find_in_text(text) {
+        if let Some(m) = find_renewal_request(text, index) {
             found.push(violation(RuleCode::Narkotika, field, narcotic_message(&m)));
         }
     }
@@ -348,18 +374,78 @@ mod tests {
     }
 
     #[test]
-    fn a_narcotic_named_in_the_text_of_a_recept_message_is_refused() {
-        let mut draft = clean_renewal();
-        draft.texts = vec![("body", "Och förnya även oxikodon.")];
-        assert_eq!(codes_and_fields(&draft), only(RuleCode::Narkotika, "body"));
+    fn a_renewal_of_a_narcotic_asked_for_in_the_text_is_refused_in_every_category() {
+        for recept in [clean_renewal().recept, None] {
+            let mut draft = clean_renewal();
+            draft.recept = recept;
+            draft.texts = vec![("body", "Och förnya även oxikodon.")];
+            assert_eq!(codes_and_fields(&draft), only(RuleCode::Narkotika, "body"));
+        }
     }
 
     #[test]
-    fn a_narcotic_named_outside_a_recept_message_is_allowed() {
-        let mut draft = clean_renewal();
-        draft.recept = None;
-        draft.texts = vec![("body", "Blodtrycket stabilt, tar OxyNorm vid behov.")];
-        assert!(evaluate(&draft, &index()).is_empty());
+    fn a_narcotic_only_mentioned_in_the_text_is_allowed_in_every_category() {
+        for recept in [clean_renewal().recept, None] {
+            let mut draft = clean_renewal();
+            draft.recept = recept;
+            draft.texts = vec![
+                ("body", "Blodtrycket stabilt, tar OxyNorm vid behov."),
+                ("details.dosage", "1 x 1, OxyNorm oförändrat"),
+            ];
+            assert!(evaluate(&draft, &index()).is_empty());
+        }
+    }
+
+    fn reply(body: &str) -> ReplyDraft<'_> {
+        ReplyDraft {
+            author_licensed: true,
+            texts: vec![("body", body)],
+            attachment_fields: vec![],
+        }
+    }
+
+    #[test]
+    fn a_reply_is_judged_with_the_messages_codes_fields_and_words() {
+        let as_message = |body: &'static str| {
+            let mut draft = clean_renewal();
+            draft.texts = vec![("body", body)];
+            evaluate(&draft, &index())
+        };
+        for body in [
+            "Klart. Ring snarast.",
+            "Se data:image/png;base64,iVBORw0KGgo=",
+            "Jag förnyar OxyNorm i dag.",
+        ] {
+            let from_reply = evaluate_reply(&reply(body), &index());
+            assert_eq!(from_reply.len(), 1, "{body}: {from_reply:?}");
+            assert_eq!(from_reply, as_message(body), "{body}");
+        }
+    }
+
+    #[test]
+    fn a_clean_reply_passes_and_a_mention_of_a_narcotic_is_not_a_renewal() {
+        assert!(evaluate_reply(&reply("Utfört, Enalapril förnyat."), &index()).is_empty());
+        assert!(
+            evaluate_reply(&reply("Förnyat. Fortsätter med OxyNorm v.b."), &index()).is_empty()
+        );
+    }
+
+    #[test]
+    fn a_reply_with_an_attachment_field_by_an_unlicensed_author_breaks_both_rules() {
+        let mut draft = reply("Klart.");
+        draft.author_licensed = false;
+        draft.attachment_fields = vec!["bilaga".into()];
+        let codes: Vec<(RuleCode, String)> = evaluate_reply(&draft, &index())
+            .into_iter()
+            .map(|v| (v.code, v.field))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                (RuleCode::Bilaga, "bilaga".to_string()),
+                (RuleCode::EjLegitimerad, FIELD_SENDER.to_string())
+            ]
+        );
     }
 
     #[test]

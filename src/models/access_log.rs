@@ -40,6 +40,71 @@ pub struct NewAccessLog<'a> {
     pub request_id: &'a str,
 }
 
+/// The entries of one access that showed several patients (a page): `entry` once for each of
+/// `patients`, in one statement — `INSERT … SELECT … FROM unnest($patients)` — whose text does
+/// not depend on how many there are, so it is prepared once per connection like every other
+/// statement. `entry.patient_id` is not used.
+///
+/// `bench/pgbench/inbox.sql` and `inbox_deep.sql` run this statement as the API does; `bench/run`
+/// checks them against the SQL captured from the API.
+pub fn append_for_patients(
+    conn: &mut PgConnection,
+    entry: &NewAccessLog<'_>,
+    patients: &[Uuid],
+) -> QueryResult<()> {
+    AppendForPatients { entry, patients }
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The statement of [`append_for_patients`].
+struct AppendForPatients<'a> {
+    entry: &'a NewAccessLog<'a>,
+    patients: &'a [Uuid],
+}
+
+// The text never changes: one prepared statement per connection, keyed by the type.
+impl diesel::query_builder::QueryId for AppendForPatients<'_> {
+    type QueryId = AppendForPatients<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for AppendForPatients<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
+        let e = self.entry;
+        out.push_sql(
+            "INSERT INTO \"access_log\" (\"actor_hsa_id\", \"actor_name\", \"unit_id\", \
+             \"unit_hsa_id\", \"action\", \"outcome\", \"message_id\", \"request_id\", \
+             \"patient_id\") SELECT ",
+        );
+        out.push_bind_param::<Text, _>(&e.actor_hsa_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&e.actor_name)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<SqlUuid>, _>(&e.unit_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&e.unit_hsa_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&e.action)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&e.outcome)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<SqlUuid>, _>(&e.message_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&e.request_id)?;
+        out.push_sql(", \"p\" FROM unnest(");
+        out.push_bind_param::<Array<SqlUuid>, _>(self.patients)?;
+        out.push_sql(") AS \"p\"");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<PgConnection> for AppendForPatients<'_> {}
+
 /// Filters of the review listing.
 #[derive(Debug, Default, Clone)]
 pub struct AccessLogFilter {

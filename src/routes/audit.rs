@@ -11,9 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::audit::{action, audited, Subject};
+use crate::audit::{action, audited, audited_page, Subject};
 use crate::auth::{Caller, Role};
-use crate::db;
 use crate::domain::reply_window::to_stockholm;
 use crate::error::{AppError, AppResult};
 use crate::models::access_log::{self, AccessLogFilter, AccessLogRow};
@@ -191,7 +190,9 @@ fn page(conn: &mut PgConnection, filter: &AccessLogFilter, limit: i64) -> AppRes
 ///
 /// Role `granskare`: every access to patient data, newest first, filtered by patient, actor,
 /// unit, action, outcome and time range; keyset paginated. Entries are never changed or
-/// deleted (only `samverkan audit purge` removes entries older than five years).
+/// deleted (only `samverkan audit purge` removes entries older than five years). Reading the
+/// log is itself logged: one `audit.read` entry for each patient the page shows, and for the
+/// patient `patient_id` names (even when the page is empty).
 #[utoipa::path(tag = "audit", params(AccessLogQuery), responses((status = 200, description = "One page of entries.", body = AccessLogPage)))]
 #[get("/audit")]
 pub async fn list_access_log(
@@ -228,11 +229,23 @@ pub async fn list_access_log(
         before: decode_before(q.cursor.as_deref())?,
         limit: limit + 1,
     };
-    let result = db::run(&state.pool, move |conn| {
-        access::require_role(&caller, Role::Granskare)?;
-        access::acting_unit(conn, &caller)?;
-        page(conn, &filter, limit)
-    })
+    // The log says which units took part in a patient's care: reading it is an access to
+    // each patient it shows, and to the patient the filter names.
+    let named = filter.patient_id.map(Subject::patient).unwrap_or_default();
+    let c = caller.clone();
+    let result = audited_page(
+        &state.pool,
+        &caller,
+        action::AUDIT_READ,
+        named,
+        move |conn, subject| {
+            access::require_role(&c, Role::Granskare)?;
+            subject.unit_id = Some(access::acting_unit(conn, &c)?.id);
+            let page = page(conn, &filter, limit)?;
+            subject.shown = page.items.iter().filter_map(|e| e.patient_id).collect();
+            Ok(page)
+        },
+    )
     .await?;
     Ok(web::Json(result))
 }

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::audit::{action, audited_page, Subject};
 use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::reply_window::to_stockholm;
@@ -87,7 +88,8 @@ pub struct EventPage {
 /// increasing `seq` order. Ask with `after=<last_seq>` to see every event exactly once; with
 /// `wait` (≤ 30 s) the call answers as soon as an event arrives, or empty when the time is up.
 /// Delivery to your system is at-least-once if you crash between storing events and storing
-/// `last_seq`: make your handling idempotent on `seq`.
+/// `last_seq`: make your handling idempotent on `seq`. Events name patients, so every batch is
+/// an access: one `event.list` access-log entry per patient in it, with the client as actor.
 #[utoipa::path(tag = "events", params(EventQuery), responses((status = 200, description = "Events after `after`.", body = EventPage)))]
 #[get("/events")]
 pub async fn list_events(
@@ -118,13 +120,15 @@ pub async fn list_events(
         });
     }
     access::require_role(&caller, Role::Integration)?;
-    let ids: Vec<Uuid> = db::run(&state.pool, move |conn| {
-        access::acting_unit(conn, &caller)?;
-        let wanted: Vec<String> = caller.units.iter().map(|u| u.to_uppercase()).collect();
-        Ok(units::table
+    let c = caller.clone();
+    let (unit_id, ids): (Uuid, Vec<Uuid>) = db::run(&state.pool, move |conn| {
+        let unit = access::acting_unit(conn, &c)?;
+        let wanted: Vec<String> = c.units.iter().map(|u| u.to_uppercase()).collect();
+        let ids = units::table
             .filter(units::hsa_id_norm.eq_any(&wanted))
             .select(units::id)
-            .load::<Uuid>(conn)?)
+            .load::<Uuid>(conn)?;
+        Ok((unit.id, ids))
     })
     .await?;
     if ids.is_empty() {
@@ -136,23 +140,36 @@ pub async fn list_events(
     let deadline = Instant::now() + Duration::from_secs(wait);
     loop {
         let ids = ids.clone();
-        let (rows, hsa) = db::run(&state.pool, move |conn| {
-            event::number_pending(conn)?;
-            let rows = event::after(conn, after, &ids, limit)?;
-            let mut unit_ids: Vec<Uuid> = rows
-                .iter()
-                .flat_map(|r| r.unit_ids.iter().flatten().copied())
-                .collect();
-            unit_ids.sort();
-            unit_ids.dedup();
-            let hsa: HashMap<Uuid, String> = units::table
-                .filter(units::id.eq_any(&unit_ids))
-                .select((units::id, units::hsa_id))
-                .load::<(Uuid, String)>(conn)?
-                .into_iter()
-                .collect();
-            Ok((rows, hsa))
-        })
+        // A batch names patients: it is logged, one `event.list` entry per patient, in the
+        // transaction that reads it (an empty batch writes nothing).
+        let named = Subject {
+            unit_id: Some(unit_id),
+            ..Subject::default()
+        };
+        let (rows, hsa) = audited_page(
+            &state.pool,
+            &caller,
+            action::EVENT_LIST,
+            named,
+            move |conn, subject| {
+                event::number_pending(conn)?;
+                let rows = event::after(conn, after, &ids, limit)?;
+                subject.shown = rows.iter().filter_map(|r| r.patient_id).collect();
+                let mut unit_ids: Vec<Uuid> = rows
+                    .iter()
+                    .flat_map(|r| r.unit_ids.iter().flatten().copied())
+                    .collect();
+                unit_ids.sort();
+                unit_ids.dedup();
+                let hsa: HashMap<Uuid, String> = units::table
+                    .filter(units::id.eq_any(&unit_ids))
+                    .select((units::id, units::hsa_id))
+                    .load::<(Uuid, String)>(conn)?
+                    .into_iter()
+                    .collect();
+                Ok((rows, hsa))
+            },
+        )
         .await?;
         if !rows.is_empty() || Instant::now() >= deadline {
             let last_seq = rows.last().and_then(|r| r.seq).unwrap_or(after);

@@ -99,7 +99,7 @@ pub async fn reply_window(
     query: web::Query<ReplyWindowQuery>,
 ) -> AppResult<web::Json<ReplyWindowView>> {
     let sent_at = match &query.sent_at {
-        None => OffsetDateTime::now_utc(),
+        None => state.clock.now(),
         Some(s) => OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| {
             AppError::BadRequest {
                 code: "INVALID_QUERY",

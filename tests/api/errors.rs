@@ -191,6 +191,7 @@ async fn a_panicking_handler_answers_500_problem_json_and_the_server_stays_up() 
         verifier: JwtVerifier::new(&crate::helpers::jwt_config()).unwrap(),
         body_limit: 65536,
         narcotics: Default::default(),
+        clock: samverkan::clock::Clock::system(),
     };
     let app = test::init_service(samverkan::startup::build_app(web::Data::new(state)).route(
         "/test/panic",

@@ -341,6 +341,15 @@ impl TestApp {
 
     /// Same, with another body limit.
     pub async fn spawn_with_body_limit(body_limit: usize) -> Self {
+        Self::spawn_with(body_limit, samverkan::clock::Clock::system()).await
+    }
+
+    /// An app whose clock always says `at` (for answers that depend on the sending time).
+    pub async fn spawn_at(at: time::OffsetDateTime) -> Self {
+        Self::spawn_with(64 * 1024, samverkan::clock::Clock::fixed(at)).await
+    }
+
+    async fn spawn_with(body_limit: usize, clock: samverkan::clock::Clock) -> Self {
         let db = TestDb::new();
         let pool = db::build_pool(&db.url, 4, Duration::from_secs(2));
         let state = AppState {
@@ -348,6 +357,7 @@ impl TestApp {
             verifier: JwtVerifier::new(&jwt_config()).expect("verifier"),
             body_limit,
             narcotics: Default::default(),
+            clock,
         };
         let app = test::init_service(startup::build_app(web::Data::new(state))).await;
         let app = std::rc::Rc::new(app);

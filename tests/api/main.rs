@@ -1,6 +1,8 @@
 //! The API test suite: one binary, one module per resource, each test on its own database
 //! cloned from a migrated template.
 
+mod access_log_coverage;
+mod access_log_pages;
 mod audit;
 mod auth;
 mod authz;

@@ -51,14 +51,19 @@ async fn an_empty_or_malformed_file_is_refused_and_changes_nothing() {
     let mut conn = app.db.conn();
     let before = samverkan::models::narcotic::count(&mut conn).unwrap();
     assert!(samverkan::models::narcotic::import_csv(&mut conn, HEADER).is_err());
-    let broken = format!("{HEADER}\"unterminated,quote\n");
+    // Two good rows, then a quote that never closes on line 4, then one more good row.
+    let good = "testsubstans,testsubstans,X99XX99,,II,verified,operator test\n";
+    let broken = format!("{HEADER}{good}{good}\"unterminated,quote\n{good}");
     let err = samverkan::models::narcotic::import_csv(&mut conn, &broken)
         .unwrap_err()
         .to_string();
-    assert!(
-        err.contains('2') || err.contains("line"),
-        "the error names the line: {err}"
-    );
+    assert_eq!(err, "line 4: a quoted field is never closed");
+    // A row with too few fields on line 3.
+    let short = format!("{HEADER}{good}kodein,kodein\n");
+    let err = samverkan::models::narcotic::import_csv(&mut conn, &short)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "line 3: 2 fields, the header has 7");
     assert_eq!(
         samverkan::models::narcotic::count(&mut conn).unwrap(),
         before

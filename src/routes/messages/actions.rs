@@ -5,19 +5,18 @@
 use actix_web::{post, web};
 use diesel::PgConnection;
 use serde::Deserialize;
+use serde_json::Value;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{action, audited_reply, Subject};
 use crate::auth::Caller;
-use crate::clock;
-use crate::domain::attachments::find_embedded_document;
 use crate::domain::lifecycle::{apply, Action, Party, Refusal, Status};
-use crate::domain::rules::RuleCode;
-use crate::domain::urgency::find_urgency;
+use crate::domain::narcotics::NarcoticsIndex;
+use crate::domain::rules::{self, ReplyDraft};
 use crate::error::{AppError, AppResult, Violation};
-use crate::extract::ApiJson;
+use crate::extract::{from_value, ApiJson};
 use crate::idempotency::{Idempotency, PreparedKey};
 use crate::models::event::{self, kind};
 use crate::models::message::{self, MessageRow, NewStatusChange, ReplyRow};
@@ -25,6 +24,7 @@ use crate::models::unit::UnitRow;
 use crate::reply::ApiReply;
 use crate::routes::access;
 use crate::routes::messages::bodies::check_text;
+use crate::routes::messages::draft_input::{refused, rule_violations, scan_keys};
 use crate::routes::messages::view::{self, Message};
 use crate::state::AppState;
 
@@ -115,12 +115,17 @@ fn locked_for(
     Ok((row, unit, party))
 }
 
-/// Decides the action; maps a refusal to 403/409.
-fn decide(row: &MessageRow, action: Action, party: Party) -> AppResult<(Status, Option<Status>)> {
-    let status = Status::parse(&row.status)
-        .ok_or_else(|| anyhow::anyhow!("unknown status {}", row.status))?;
+fn status_of(row: &MessageRow) -> AppResult<Status> {
+    Ok(Status::parse(&row.status)
+        .ok_or_else(|| anyhow::anyhow!("unknown status {}", row.status))?)
+}
+
+/// Decides the action: the statuses the message passes through (see [`apply`]); maps a
+/// refusal to 403/409.
+fn decide(row: &MessageRow, action: Action, party: Party) -> AppResult<&'static [Status]> {
+    let status = status_of(row)?;
     match apply(status, action, party) {
-        Ok(next) => Ok((status, next)),
+        Ok(steps) => Ok(steps),
         Err(Refusal::WrongParty) => Err(AppError::Forbidden {
             code: if matches!(action, Action::Cancel) {
                 "SENDER_ONLY"
@@ -155,29 +160,56 @@ struct Actor<'a> {
     unit: &'a UnitRow,
 }
 
-/// Saves the new status of `row` and records the change in its history.
-fn record(
+/// Takes the message through `steps` (from [`decide`]), one status at a time: each step sets
+/// its time, is saved with its history entry and — except `answered`, which the reply itself
+/// announces as `message.replied` — appears in the feed. `note` goes with every history entry.
+fn advance(
     conn: &mut PgConnection,
     row: &mut MessageRow,
-    change: (Status, Status),
+    steps: &[Status],
     by: &Actor<'_>,
     at: OffsetDateTime,
     note: Option<&str>,
 ) -> AppResult<()> {
-    row.status = change.1.as_str().into();
-    message::save_status(
-        conn,
-        row,
-        &NewStatusChange {
-            message_id: row.id,
-            from_status: Some(change.0.as_str()),
-            to_status: change.1.as_str(),
-            at,
-            actor_hsa_id: &by.caller.hsa_id,
-            actor_unit_id: by.unit.id,
-            note,
-        },
-    )?;
+    for &to in steps {
+        let from = status_of(row)?;
+        let announce = match to {
+            Status::Read => {
+                row.read_at = Some(at);
+                Some(kind::MESSAGE_READ)
+            }
+            Status::Answered => {
+                row.answered_at = Some(at);
+                None
+            }
+            Status::Closed => {
+                row.closed_at = Some(at);
+                Some(kind::MESSAGE_CLOSED)
+            }
+            Status::Cancelled => {
+                row.cancelled_at = Some(at);
+                Some(kind::MESSAGE_CANCELLED)
+            }
+            Status::Sent => return Err(anyhow::anyhow!("no action leads back to `sent`").into()),
+        };
+        if let Some(kind) = announce {
+            emit(conn, kind, row, at)?;
+        }
+        row.status = to.as_str().into();
+        message::save_status(
+            conn,
+            row,
+            &NewStatusChange {
+                message_id: row.id,
+                from_status: Some(from.as_str()),
+                to_status: to.as_str(),
+                at,
+                actor_hsa_id: &by.caller.hsa_id,
+                actor_unit_id: by.unit.id,
+                note,
+            },
+        )?;
+    }
     Ok(())
 }
 
@@ -222,6 +254,7 @@ where
         + 'static,
 {
     let c = caller.clone();
+    let clock = state.clock;
     audited_reply(
         &state.pool,
         caller,
@@ -229,7 +262,7 @@ where
         Subject::message(id),
         key,
         move |conn, subject| {
-            let now = clock::now();
+            let now = clock.now();
             let (mut row, unit, party) = locked_for(conn, &c, id, subject)?;
             change(
                 conn,
@@ -281,61 +314,94 @@ pub async fn read_message(
         key,
         false,
         |conn, row, by, party, now| {
-            let (from, next) = decide(row, Action::Read, party)?;
-            if let Some(to) = next {
-                row.read_at = Some(now);
-                emit(conn, kind::MESSAGE_READ, row, now)?;
-                record(conn, row, (from, to), by, now, None)?;
-            }
-            Ok(())
+            let steps = decide(row, Action::Read, party)?;
+            advance(conn, row, steps, by, now, None)
         },
     )
     .await
 }
 
-/// The routine's rules for a reply's text and author: every violation at once.
-fn reply_violations(caller: &Caller, reply: &NewReply) -> Vec<Violation> {
+/// The keys a reply may have.
+const REPLY_KEYS: &[&str] = &["body", "outcome"];
+
+/// A reply body as sent: typed when it parsed, with its attachment-like fields and the field
+/// problems found so far.
+struct ParsedReply {
+    reply: Option<NewReply>,
+    attachments: Vec<String>,
+    violations: Vec<Violation>,
+}
+
+/// Reads a reply body the way a message draft is read (see `draft_input`): attachment-like
+/// keys are kept for `BILAGA`, other unknown keys are `UNKNOWN_FIELD`.
+fn parse_reply(mut raw: Value) -> ParsedReply {
+    let mut attachments = Vec::new();
     let mut violations = Vec::new();
-    check_text(&mut violations, "body", &reply.body, 4000);
-    let hits = find_urgency(&reply.body);
-    if !hits.is_empty() {
-        let words: Vec<String> = hits.iter().map(|h| format!("\"{}\"", h.matched)).collect();
-        violations.push(Violation::new(
-            RuleCode::Akut.as_str(),
-            "body",
-            format!(
-                "Svaret innehåller {} och tyder på ett akut ärende. Akuta ärenden hanteras per telefon; ring avsändaren.",
-                words.join(", ")
-            ),
-        ));
+    match raw.as_object_mut() {
+        Some(obj) => scan_keys(obj, REPLY_KEYS, "", &mut attachments, &mut violations),
+        None => {
+            violations.push(Violation::new(
+                "INVALID_VALUE",
+                "(body)",
+                "Skicka ett JSON-objekt.",
+            ));
+            return ParsedReply {
+                reply: None,
+                attachments,
+                violations,
+            };
+        }
     }
-    if let Some(kind) = find_embedded_document(&reply.body) {
-        violations.push(Violation::new(
-            RuleCode::Bilaga.as_str(),
-            "body",
-            format!(
-                "Svaret innehåller {}. Bifoga inga journalhandlingar eller dokument; skriv texten i svaret.",
-                kind.description_sv()
-            ),
-        ));
+    let reply = match from_value::<NewReply>(raw) {
+        Ok(reply) => {
+            check_text(&mut violations, "body", &reply.body, 4000);
+            Some(reply)
+        }
+        Err(AppError::Unprocessable { violations: v, .. }) => {
+            violations.extend(v);
+            None
+        }
+        Err(_) => None,
+    };
+    ParsedReply {
+        reply,
+        attachments,
+        violations,
     }
-    if !caller.legitimerad {
-        violations.push(Violation::new(
-            RuleCode::EjLegitimerad.as_str(),
-            "sender",
-            "Bara legitimerad personal får svara. Be en legitimerad kollega svara.",
-        ));
-    }
+}
+
+/// Every problem of a reply: its fields, then the routine's rules (the same checks as a
+/// message's, see `rules::evaluate_reply`).
+fn judge_reply(
+    parsed: &ParsedReply,
+    caller: &Caller,
+    narcotics: &NarcoticsIndex,
+) -> Vec<Violation> {
+    let mut violations = parsed.violations.clone();
+    let texts: Vec<(&str, &str)> = parsed
+        .reply
+        .iter()
+        .map(|r| ("body", r.body.as_str()))
+        .collect();
+    let draft = ReplyDraft {
+        author_licensed: caller.legitimerad,
+        texts,
+        attachment_fields: parsed.attachments.clone(),
+    };
+    rule_violations(rules::evaluate_reply(&draft, narcotics), &mut violations);
     violations
 }
 
 /// Reply to a message.
 ///
 /// Adds a reply to the thread. The receiving unit's first reply answers the message
-/// (`answered`); after that both parties may reply. Only licensed staff reply (422
-/// `EJ_LEGITIMERAD`), and a reply must not be urgent or carry attachments (`AKUT`, `BILAGA`).
-/// 409 `INVALID_TRANSITION` for closed or cancelled messages, or a sender replying before the
-/// answer.
+/// (`answered`); a reply to a message it has not acknowledged reads it first (history
+/// `sent` → `read` → `answered`, feed `message.read` then `message.replied`). After that both
+/// parties may reply. A reply is judged by the same rules as a message's text: only licensed
+/// staff reply (`EJ_LEGITIMERAD`), and a reply must not be urgent (`AKUT`), carry attachments
+/// or attachment fields (`BILAGA`) or ask for the renewal of a narcotic (`NARKOTIKA`): 422
+/// `ROUTINE_VIOLATION` with every violation. 409 `INVALID_TRANSITION` for closed or cancelled
+/// messages, or a sender replying before the answer.
 #[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), request_body = NewReply, responses(
     (status = 201, description = "The message with its thread.", body = Message, headers(("Location" = String, description = "URL of the message"))),
     (status = 404, description = "No such message, or not one of the caller's unit."),
@@ -347,11 +413,11 @@ pub async fn reply_to_message(
     caller: Caller,
     idem: Idempotency,
     id: web::Path<Uuid>,
-    body: ApiJson<NewReply>,
+    body: ApiJson<Value>,
 ) -> AppResult<ApiReply> {
     let key = idem.prepared(&caller.hsa_id);
-    let reply = body.0;
-    let violations = reply_violations(&caller, &reply);
+    let parsed = parse_reply(body.0);
+    let st = state.clone();
     change_message(
         &state,
         &caller,
@@ -361,26 +427,13 @@ pub async fn reply_to_message(
         true,
         move |conn, row, by, party, now| {
             // Outsiders got their 404 already; only a party learns what is wrong with its reply.
-            if !violations.is_empty() {
-                let routine = violations
-                    .iter()
-                    .any(|v| RuleCode::ALL.iter().any(|c| c.as_str() == v.code));
-                return Err(if routine {
-                    AppError::Unprocessable {
-                        code: "ROUTINE_VIOLATION",
-                        detail: "Svaret bryter mot rutinen för Samverkan; se `violations`.".into(),
-                        violations,
-                    }
-                } else {
-                    AppError::validation(violations)
-                });
-            }
-            let (from, next) = decide(row, Action::Reply, party)?;
-            if let Some(to) = next {
-                row.answered_at = Some(now);
-                row.read_at.get_or_insert(now);
-                record(conn, row, (from, to), by, now, None)?;
-            }
+            let narcotics = st.narcotics.get(conn)?;
+            let violations = judge_reply(&parsed, by.caller, &narcotics);
+            let Some(reply) = parsed.reply.filter(|_| violations.is_empty()) else {
+                return Err(refused("Svaret", violations));
+            };
+            let steps = decide(row, Action::Reply, party)?;
+            advance(conn, row, steps, by, now, None)?;
             message::insert_reply(
                 conn,
                 &ReplyRow {
@@ -427,13 +480,8 @@ pub async fn close_message(
         false,
         |conn, row, by, party, now| {
             access::require_licensed(by.caller)?;
-            let (from, next) = decide(row, Action::Close, party)?;
-            if let Some(to) = next {
-                row.closed_at = Some(now);
-                emit(conn, kind::MESSAGE_CLOSED, row, now)?;
-                record(conn, row, (from, to), by, now, None)?;
-            }
-            Ok(())
+            let steps = decide(row, Action::Close, party)?;
+            advance(conn, row, steps, by, now, None)
         },
     )
     .await
@@ -472,7 +520,7 @@ pub async fn cancel_message(
         false,
         move |conn, row, by, party, now| {
             access::require_licensed(by.caller)?;
-            let (from, next) = decide(row, Action::Cancel, party)?;
+            let steps = decide(row, Action::Cancel, party)?;
             match (&comment, cancel.reason) {
                 (Some(c), _) if c.chars().count() > 500 => {
                     return Err(AppError::invalid(
@@ -490,14 +538,11 @@ pub async fn cancel_message(
                 }
                 _ => {}
             }
-            if let Some(to) = next {
-                row.cancelled_at = Some(now);
+            if !steps.is_empty() {
                 row.cancel_reason = Some(cancel.reason.as_str().into());
                 row.cancel_comment = comment;
-                emit(conn, kind::MESSAGE_CANCELLED, row, now)?;
-                record(conn, row, (from, to), by, now, Some(cancel.reason.as_str()))?;
             }
-            Ok(())
+            advance(conn, row, steps, by, now, Some(cancel.reason.as_str()))
         },
     )
     .await

@@ -5,16 +5,13 @@
 use actix_web::{post, web};
 use diesel::PgConnection;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{action, audited, audited_reply, Subject};
 use crate::auth::Caller;
-use crate::clock;
-use crate::domain::attachments::is_attachment_field_name;
-use crate::domain::narcotics::NarcoticsIndex;
 use crate::domain::reply_window::{to_stockholm, ReplyWindow};
 use crate::domain::routing::{routing_problem, UnitFacts, UnitKind};
 use crate::domain::rules::{self, Draft, ReceptFacts, ReceptKind as RuleReceptKind};
@@ -33,6 +30,9 @@ use crate::routes::messages::bodies::{
     BokningDetails, Details, NewBokning, NewMessage, NewProvtagning, NewRecept, NewUppfoljning,
     ProvtagningDetails, ReceptDetails, ReceptKind, UppfoljningDetails, MESSAGE_KEYS,
 };
+use crate::routes::messages::draft_input::{
+    refused, rule_violations, scan_keys, scan_nested_attachments,
+};
 use crate::routes::messages::view::{self, Message};
 use crate::state::AppState;
 
@@ -43,60 +43,6 @@ pub struct DraftCheck {
     pub valid: bool,
     /// Every problem found (rule codes like `AKUT`, and field codes).
     pub violations: Vec<Violation>,
-}
-
-/// Moves attachment-like and unknown keys out of `obj`, reporting each.
-fn scan_keys(
-    obj: &mut Map<String, Value>,
-    allowed: &[&str],
-    prefix: &str,
-    attachments: &mut Vec<String>,
-    out: &mut Vec<Violation>,
-) {
-    let unknown: Vec<String> = obj
-        .keys()
-        .filter(|k| !allowed.contains(&k.as_str()))
-        .cloned()
-        .collect();
-    for key in unknown {
-        obj.remove(&key);
-        let field = format!("{prefix}{key}");
-        if is_attachment_field_name(&key) {
-            attachments.push(field);
-        } else {
-            out.push(Violation::new(
-                "UNKNOWN_FIELD",
-                field,
-                "Okänt fält; ta bort det.",
-            ));
-        }
-    }
-}
-
-/// Finds attachment-like keys anywhere below `value` (e.g. inside a measurement).
-fn scan_nested_attachments(value: &mut Value, path: &str, attachments: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            let hits: Vec<String> = map
-                .keys()
-                .filter(|k| is_attachment_field_name(k))
-                .cloned()
-                .collect();
-            for key in hits {
-                map.remove(&key);
-                attachments.push(format!("{path}.{key}"));
-            }
-            for (k, v) in map.iter_mut() {
-                scan_nested_attachments(v, &format!("{path}.{k}"), attachments);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter_mut().enumerate() {
-                scan_nested_attachments(v, &format!("{path}[{i}]"), attachments);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// A parsed draft: the typed message (when it parsed), and what was found so far.
@@ -189,9 +135,10 @@ fn judge<D: Details>(
     let mut violations = parsed.violations.clone();
     let Some(msg) = &parsed.message else {
         // What the routine forbids regardless of the rest is reported with the parse problem.
-        for v in rules::evaluate_unparsed(caller.legitimerad, &parsed.attachments) {
-            violations.push(Violation::new(v.code.as_str(), v.field, v.message));
-        }
+        rule_violations(
+            rules::evaluate_unparsed(caller.legitimerad, &parsed.attachments),
+            &mut violations,
+        );
         return Ok(Judged {
             violations,
             sender,
@@ -207,6 +154,8 @@ fn judge<D: Details>(
         Some(p) if patient_relation::exists_for(conn, &sender, p.id)? => Some(p),
         _ => None,
     };
+    // Naming a patient out of reach is a refused access, even when the answer is a verdict.
+    subject.refused = patient.is_none();
     let routing_ok = routing_problem(&sender_facts, recipient_facts.as_ref()).is_none();
     let enrolled = match (&patient, &recipient) {
         // An unknown patient is reported as such, not also as not enrolled.
@@ -225,13 +174,8 @@ fn judge<D: Details>(
         }
         _ => true,
     };
-    let empty;
-    let narcotics = if msg.details.recept().is_some() {
-        state.narcotics.get(conn)?
-    } else {
-        empty = std::sync::Arc::new(NarcoticsIndex::new(Vec::new()));
-        empty
-    };
+    // Every category's free text may ask for a narcotic's renewal (cached; see narcotics_cache).
+    let narcotics = state.narcotics.get(conn)?;
     let texts = msg.texts();
     let draft = Draft {
         sender_licensed: caller.legitimerad,
@@ -253,36 +197,13 @@ fn judge<D: Details>(
         }),
         attachment_fields: parsed.attachments.clone(),
     };
-    for v in rules::evaluate(&draft, &narcotics) {
-        let field = if v.field == rules::FIELD_PATIENT {
-            "patient_id".to_string()
-        } else {
-            v.field
-        };
-        violations.push(Violation::new(v.code.as_str(), field, v.message));
-    }
+    rule_violations(rules::evaluate(&draft, &narcotics), &mut violations);
     Ok(Judged {
         violations,
         sender,
         recipient,
         patient,
     })
-}
-
-/// The 422 for a refused message: `ROUTINE_VIOLATION` when a rule of the routine is broken.
-fn refused(violations: Vec<Violation>) -> AppError {
-    let routine = violations
-        .iter()
-        .any(|v| rules::RuleCode::ALL.iter().any(|c| c.as_str() == v.code));
-    if routine {
-        AppError::Unprocessable {
-            code: "ROUTINE_VIOLATION",
-            detail: "Meddelandet bryter mot rutinen för Samverkan; se `violations` för vad som behöver ändras.".into(),
-            violations,
-        }
-    } else {
-        AppError::validation(violations)
-    }
 }
 
 /// What the draft named: its patient, when the body got that far.
@@ -300,7 +221,7 @@ async fn create<D: Details>(
     raw: Value,
 ) -> AppResult<ApiReply> {
     let key = idem.prepared(&caller.hsa_id);
-    let now = clock::now();
+    let now = state.clock.now();
     let parsed = parse::<D>(raw, now);
     let st = state.clone();
     let c = caller.clone();
@@ -315,7 +236,7 @@ async fn create<D: Details>(
             let caller = c;
             let judged = judge(conn, &st, &caller, &parsed, now, subject)?;
             if !judged.violations.is_empty() {
-                return Err(refused(judged.violations));
+                return Err(refused("Meddelandet", judged.violations));
             }
             let msg = parsed
                 .message
@@ -384,7 +305,7 @@ async fn check<D: Details>(
     caller: Caller,
     raw: Value,
 ) -> AppResult<web::Json<DraftCheck>> {
-    let now = clock::now();
+    let now = state.clock.now();
     let parsed = parse::<D>(raw, now);
     let st = state.clone();
     let c = caller.clone();

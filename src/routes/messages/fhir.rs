@@ -147,12 +147,13 @@ pub async fn get_message_fhir(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let c = caller.clone();
+    let now = state.clock.now();
     let msg = audited(
         &state.pool,
         &caller,
         action::MESSAGE_FHIR,
         Subject::message(id),
-        move |conn, subject| read_one(conn, &c, id, subject),
+        move |conn, subject| read_one(conn, &c, id, now, subject),
     )
     .await?;
     Ok(HttpResponse::Ok()

@@ -7,12 +7,13 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::audit::{action, audited, Subject};
+use crate::audit::{action, audited, audited_page, Subject};
 use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::lifecycle::Status;
 use crate::error::{AppError, AppResult};
 use crate::models::message::{self, Mailbox, MessageFilter};
+use crate::models::patient_relation;
 use crate::reply::ApiReply;
 use crate::routes::messages::view::{self, Message};
 use crate::routes::{access, pagination};
@@ -137,7 +138,11 @@ fn mailbox(b: BoxParam) -> Mailbox {
 /// List a mailbox.
 ///
 /// The acting unit's inbox or outbox, newest first, with filters on status, category,
-/// patient and overdue; keyset paginated (`cursor`, `limit` ≤ 200, default 50).
+/// patient and overdue; keyset paginated (`cursor`, `limit` ≤ 200, default 50). Every page is
+/// an access to patient data: the access log gets one `message.list` entry for each patient
+/// the page shows (`message.list_patient` for the patient a `patient_id` filter names, even
+/// when the page is empty; `denied`, with an empty page, when that patient is not in the unit's
+/// care).
 #[utoipa::path(tag = "messages", params(MessageQuery), responses(
     (status = 200, description = "One page of messages.", body = MessagePage),
 ))]
@@ -162,9 +167,19 @@ pub async fn list_messages(
                 })
         })
         .transpose()?;
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let work = move |conn: &mut diesel::PgConnection, subject: &mut Subject| {
         let unit = access::staff_unit(conn, &caller, subject)?;
+        // A filter on a patient out of the unit's reach shows nothing and is logged `denied`.
+        if let Some(pid) = q.patient_id {
+            if !patient_relation::exists_for(conn, &unit, pid)? {
+                subject.refused = true;
+                return ApiReply::ok(&MessagePage {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            }
+        }
         let filter = MessageFilter {
             unit_id: unit.id,
             mailbox: mailbox(q.mailbox),
@@ -183,27 +198,20 @@ pub async fn list_messages(
         } else {
             None
         };
+        subject.shown = rows.iter().map(|l| l.row.patient_id).collect();
         let page = MessagePage {
             items: view::build(conn, rows, now)?,
             next_cursor,
         };
         ApiReply::ok_with_capacity(&page, PAGE_BYTES_PER_ITEM * (page.items.len() + 1))
     };
-    // A listing filtered by patient is an access to that patient's data: log it.
-    let page = match q.patient_id {
-        Some(pid) => {
-            audited(
-                &state.pool,
-                &who,
-                action::MESSAGE_LIST_PATIENT,
-                Subject::patient(pid),
-                work,
-            )
-            .await?
-        }
-        None => db::run(&state.pool, move |conn| work(conn, &mut Subject::default())).await?,
+    // Every page is logged for each patient it shows; a filter on a patient is logged for
+    // that patient even when the page is empty.
+    let (audit_action, named) = match q.patient_id {
+        Some(pid) => (action::MESSAGE_LIST_PATIENT, Subject::patient(pid)),
+        None => (action::MESSAGE_LIST, Subject::default()),
     };
-    Ok(page)
+    audited_page(&state.pool, &who, audit_action, named, work).await
 }
 
 /// Mailbox counts.
@@ -214,7 +222,7 @@ pub async fn list_messages(
 #[get("/messages/summary")]
 pub async fn message_summary(state: web::Data<AppState>, caller: Caller) -> AppResult<ApiReply> {
     access::require_role(&caller, Role::Personal)?;
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let summary = db::run(&state.pool, move |conn| {
         let unit = access::acting_unit(conn, &caller)?;
         let mut boxes = [BoxCounts::default(), BoxCounts::default()];
@@ -267,13 +275,14 @@ pub async fn get_message(
 ) -> AppResult<ApiReply> {
     let id = id.into_inner();
     let c = caller.clone();
+    let now = state.clock.now();
     audited(
         &state.pool,
         &caller,
         action::MESSAGE_READ,
         Subject::message(id),
         move |conn, subject| {
-            let msg = read_one(conn, &c, id, subject)?;
+            let msg = read_one(conn, &c, id, now, subject)?;
             ApiReply::ok_with_capacity(&msg, 2 * PAGE_BYTES_PER_ITEM)
         },
     )
@@ -286,6 +295,7 @@ pub fn read_one(
     conn: &mut diesel::PgConnection,
     caller: &Caller,
     id: Uuid,
+    now: OffsetDateTime,
     subject: &mut Subject,
 ) -> AppResult<Message> {
     let unit = access::staff_unit(conn, caller, subject)?;
@@ -293,5 +303,5 @@ pub fn read_one(
         .filter(|l| l.row.sender_unit_id == unit.id || l.row.recipient_unit_id == unit.id)
         .ok_or_else(|| AppError::not_found("message"))?;
     subject.patient_id = Some(listed.row.patient_id);
-    view::build_one(conn, listed, OffsetDateTime::now_utc())
+    view::build_one(conn, listed, now)
 }

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod bodies;
 pub mod create;
+pub mod draft_input;
 pub mod fhir;
 pub mod list;
 pub mod view;

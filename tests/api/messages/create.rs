@@ -1,11 +1,9 @@
 //! Sending a message: every category is accepted with 201 and a `Location`, the answer carries
 //! every field a client needs, times are Swedish local time with offset and the stored reply
-//! window is the one the calendar computes for the sending time.
+//! window is the routine's for the sending time (checked at fixed instants).
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use time::{Month, OffsetDateTime, UtcOffset, Weekday};
-
-use samverkan::domain::reply_window::ReplyWindow;
 
 use super::*;
 use crate::helpers::{HALMSTAD_KOMMUN, VC_HALMSTAD};
@@ -133,23 +131,37 @@ async fn times_are_rfc3339_with_the_swedish_offset_of_their_instant() {
 }
 
 #[actix_web::test]
-async fn the_stored_reply_window_is_the_one_computed_for_the_sending_time() {
+async fn the_reply_window_of_a_sent_message_is_the_routines_for_its_sending_time() {
     use diesel::prelude::*;
     use samverkan::schema::messages;
-    let app = TestApp::spawn().await;
+    use time::macros::datetime;
+    // (clock, sent_at, expected from, due by), worked out by hand from the calendar.
+    let cases = [
+        // Monday 10:00: the same time two working days on; 17:00 seven working days on.
+        (
+            datetime!(2099-11-23 10:00 +01:00),
+            "2099-11-23T10:00:00+01:00",
+            "2099-11-25T10:00:00+01:00",
+            "2099-12-02T17:00:00+01:00",
+        ),
+        // Friday 17:30 is after office hours: counted from Monday 08:00.
+        (
+            datetime!(2099-11-27 17:30 +01:00),
+            "2099-11-27T17:30:00+01:00",
+            "2099-12-02T08:00:00+01:00",
+            "2099-12-09T17:00:00+01:00",
+        ),
+    ];
+    for (clock, sent, from, due) in cases {
+        let app = TestApp::spawn_at(clock).await;
 
-    let msg = sent_recept(&app).await;
+        let msg = sent_recept(&app).await;
 
-    let sent_at = instant(&msg["sent_at"]);
-    let window = ReplyWindow::for_sent_at(sent_at);
-    assert_eq!(
-        instant(&msg["reply_expected_from"]),
-        window.reply_expected_from
-    );
-    assert_eq!(instant(&msg["reply_due_by"]), window.reply_due_by);
-    let id: uuid::Uuid = id_of(&msg).parse().unwrap();
-    let (stored_sent, stored_from, stored_due): (OffsetDateTime, OffsetDateTime, OffsetDateTime) =
-        messages::table
+        assert_eq!(msg["sent_at"], sent);
+        assert_eq!(msg["reply_expected_from"], from, "sent {sent}");
+        assert_eq!(msg["reply_due_by"], due, "sent {sent}");
+        let id: uuid::Uuid = id_of(&msg).parse().unwrap();
+        let stored: (OffsetDateTime, OffsetDateTime, OffsetDateTime) = messages::table
             .find(id)
             .select((
                 messages::sent_at,
@@ -158,12 +170,16 @@ async fn the_stored_reply_window_is_the_one_computed_for_the_sending_time() {
             ))
             .first(&mut app.db.conn())
             .unwrap();
-    assert_eq!(
-        stored_sent, sent_at,
-        "the answer shows the stored sending time"
-    );
-    assert_eq!(stored_from, window.reply_expected_from);
-    assert_eq!(stored_due, window.reply_due_by);
+        assert_eq!(
+            (stored.0, stored.1, stored.2),
+            (
+                instant(&msg["sent_at"]),
+                instant(&json!(from)),
+                instant(&json!(due))
+            ),
+            "stored as answered"
+        );
+    }
 }
 
 #[actix_web::test]

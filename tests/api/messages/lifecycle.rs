@@ -67,7 +67,7 @@ async fn the_recipients_reply_answers_the_message() {
 }
 
 #[actix_web::test]
-async fn a_reply_to_an_unread_message_answers_it_and_marks_it_read() {
+async fn a_reply_to_an_unread_message_reads_it_first_in_the_history_and_the_feed() {
     let app = TestApp::spawn().await;
     let id = id_of(&sent_recept(&app).await);
 
@@ -77,6 +77,66 @@ async fn a_reply_to_an_unread_message_answers_it_and_marks_it_read() {
 
     assert_eq!(msg["status"], "answered");
     assert!(msg["read_at"].is_string());
+    assert_eq!(msg["read_at"], msg["answered_at"]);
+    let full = app
+        .get(&format!("/api/v1/messages/{id}"), &vc_doctor())
+        .await
+        .assert_status(200);
+    let steps: Vec<(Value, Value)> = full["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["from_status"].clone(), h["to_status"].clone()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (Value::Null, json!("sent")),
+            (json!("sent"), json!("read")),
+            (json!("read"), json!("answered")),
+        ]
+    );
+    let feed = app
+        .get_with_token(
+            "/api/v1/events?limit=1000",
+            &crate::helpers::integration_token(&[VC_HALMSTAD]),
+        )
+        .await
+        .assert_status(200);
+    let kinds: Vec<&str> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["message_id"] == json!(id))
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["message.created", "message.read", "message.replied"]
+    );
+}
+
+#[actix_web::test]
+async fn a_reply_to_a_read_message_records_only_the_answer() {
+    let app = TestApp::spawn().await;
+    let id = id_of(&sent_recept(&app).await);
+    read(&app, &id, &vc_doctor()).await.assert_status(200);
+
+    reply(&app, &id, &vc_doctor(), "Klart.")
+        .await
+        .assert_status(201);
+
+    let full = app
+        .get(&format!("/api/v1/messages/{id}"), &vc_doctor())
+        .await
+        .assert_status(200);
+    let to: Vec<&str> = full["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to_status"].as_str().unwrap())
+        .collect();
+    assert_eq!(to, ["sent", "read", "answered"]);
 }
 
 #[actix_web::test]
@@ -254,11 +314,60 @@ async fn an_empty_reply_or_an_unknown_reply_field_is_validation_failed() {
         .post(
             &action(&id, "replies"),
             &vc_doctor(),
+            &json!({"body": "Klart.", "priority": "hög"}),
+        )
+        .await;
+    assert_invalid(&res, &[("UNKNOWN_FIELD", "priority")]);
+}
+
+#[actix_web::test]
+async fn an_attachment_field_in_a_reply_is_bilaga_as_on_a_message() {
+    let app = TestApp::spawn().await;
+    let id = id_of(&sent_recept(&app).await);
+
+    let res = app
+        .post(
+            &action(&id, "replies"),
+            &vc_doctor(),
             &json!({"body": "Klart.", "bilaga": "recept.pdf"}),
         )
         .await;
-    let problem = res.assert_problem(422, "VALIDATION_FAILED");
-    assert_eq!(violations(&problem)[0].0, "UNKNOWN_FIELD");
+    let in_reply = assert_refused(&res, &[("BILAGA", "bilaga")]);
+    let mut draft = recept_body(app.patient_id(TOLVAN), app.unit_id(VC_HALMSTAD));
+    draft["bilaga"] = json!("recept.pdf");
+    let res = app
+        .post("/api/v1/messages/recept", &kommun_nurse(), &draft)
+        .await;
+    let in_message = assert_refused(&res, &[("BILAGA", "bilaga")]);
+    assert_eq!(
+        in_reply["violations"][0]["message"], in_message["violations"][0]["message"],
+        "the same Swedish message"
+    );
+}
+
+#[actix_web::test]
+async fn a_reply_asking_to_renew_a_narcotic_is_narkotika_but_one_mentioning_it_is_not() {
+    let app = TestApp::spawn().await;
+    let id = id_of(&sent_recept(&app).await);
+
+    let res = reply(&app, &id, &vc_doctor(), "Jag förnyar OxyNorm också.").await;
+    let problem = assert_refused(&res, &[("NARKOTIKA", "body")]);
+    assert!(
+        problem["violations"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"OxyNorm\" (oxikodon)"),
+        "{problem}"
+    );
+    let msg = reply(
+        &app,
+        &id,
+        &vc_doctor(),
+        "Enalapril förnyat. Fortsätter med OxyNorm vid behov som tidigare.",
+    )
+    .await
+    .assert_status(201);
+    assert_eq!(msg["status"], "answered");
 }
 
 #[actix_web::test]

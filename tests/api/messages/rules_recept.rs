@@ -1,7 +1,8 @@
 //! NARKOTIKA and NYFORSKRIVNING: a renewal of a narcotic-classified drug is refused, whether
 //! it is named by brand, substance, ATC code or NPL id, in any case and with or without
-//! diacritics; look-alike names and ordinary drugs pass; the rule is about recept messages
-//! only. A new prescription is refused, a renewal is not.
+//! diacritics; look-alike names and ordinary drugs pass. Free text of any category asking for
+//! a narcotic's renewal is refused; free text that only mentions one is not. A new
+//! prescription is refused, a renewal is not.
 
 use serde_json::Value;
 
@@ -129,7 +130,7 @@ async fn an_ordinary_drug_with_its_atc_code_is_accepted() {
 }
 
 #[actix_web::test]
-async fn a_narcotic_named_in_the_free_text_of_a_recept_is_refused_on_that_text() {
+async fn a_narcotic_renewal_asked_for_in_the_free_text_of_a_recept_is_refused_on_that_text() {
     let app = TestApp::spawn().await;
     let mut body = recept_with(&app, "Enalapril", Some("C09AA02"), None);
     body["body"] = "Förnya gärna Stesolid samtidigt.".into();
@@ -140,14 +141,51 @@ async fn a_narcotic_named_in_the_free_text_of_a_recept_is_refused_on_that_text()
 }
 
 #[actix_web::test]
-async fn a_narcotic_named_in_a_provtagning_message_is_not_refused() {
+async fn a_narcotic_only_mentioned_in_the_free_text_of_a_recept_is_accepted() {
     let app = TestApp::spawn().await;
-    let mut body = provtagning_body(app.patient_id(TOLVAN), app.unit_id(VC_HALMSTAD));
-    body["body"] = "Patienten står på OxyNorm 5 mg och Stesolid vid behov; ta leverprover.".into();
+    let mut body = recept_with(&app, "Enalapril", Some("C09AA02"), None);
+    body["body"] = "Förnya Enalapril. Patienten tar även Stesolid vid behov, oförändrat.".into();
 
-    send(&app, "provtagning", &kommun_nurse(), &body)
+    send(&app, "recept", &kommun_nurse(), &body)
         .await
         .assert_status(201);
+}
+
+#[actix_web::test]
+async fn a_narcotic_renewal_asked_for_in_any_category_is_refused_on_that_text() {
+    let app = TestApp::spawn().await;
+    let (patient, vc) = (app.patient_id(TOLVAN), app.unit_id(VC_HALMSTAD));
+    for (category, field) in [
+        ("provtagning", "body"),
+        ("uppfoljning", "subject"),
+        ("bokning", "details.reason"),
+    ] {
+        let mut body = body_of(category, patient, vc);
+        let text = "Kan ni också förnya OxyNorm 5 mg?";
+        match field {
+            "details.reason" => body["details"]["reason"] = text.into(),
+            other => body[other] = text.into(),
+        }
+
+        let res = send(&app, category, &kommun_nurse(), &body).await;
+
+        assert_refused(&res, &[("NARKOTIKA", field)]);
+    }
+}
+
+#[actix_web::test]
+async fn a_narcotic_only_mentioned_in_any_category_is_accepted() {
+    let app = TestApp::spawn().await;
+    let (patient, vc) = (app.patient_id(TOLVAN), app.unit_id(VC_HALMSTAD));
+    for category in ["provtagning", "uppfoljning", "bokning"] {
+        let mut body = body_of(category, patient, vc);
+        body["body"] =
+            "Patienten tar OxyNorm vid behov, önskar blodtryckskontroll; ta leverprover.".into();
+
+        send(&app, category, &kommun_nurse(), &body)
+            .await
+            .assert_status(201);
+    }
 }
 
 #[actix_web::test]
