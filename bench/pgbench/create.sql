@@ -10,7 +10,7 @@
 -- kommun) once, in its first transaction. The rest are constants given with -D, or come from
 -- the bench-only line before BEGIN.
 -- Not run here: the narcotics reference (SELECT ... FROM narcotics), which the API reloads at
--- most once per 30 s per process for recept messages.
+-- most once per 30 s per process (every category's free text is checked against it).
 \if :loaded = 0
 \set row_n :client_id % :rows
 -- bench-only: once per client

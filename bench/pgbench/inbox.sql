@@ -1,7 +1,12 @@
--- GET /api/v1/messages?box=inbox — first page (src/routes/messages/list.rs): the acting unit,
--- one page of 50 (+1 to know whether there is a next page) joined with its patients and units,
--- then the page's replies with their units. No transaction (db::run), nothing written.
--- Captured from the PostgreSQL log. :page_ids is the array the API sends for the page it served.
+-- GET /api/v1/messages?box=inbox — first page (src/routes/messages/list.rs): one transaction
+-- with the acting unit, one page of 50 (+1 to know whether there is a next page) joined with
+-- its patients and units, the page's replies with their units, then one access-log entry per
+-- patient the page shows (src/audit.rs audited_page, models/access_log.rs
+-- append_for_patients). Captured from the PostgreSQL log. :page_ids and :page_patients are
+-- the arrays the API sends for the page it served (patients in order of first appearance).
+BEGIN;
 SELECT "units"."id", "units"."hsa_id", "units"."name", "units"."kind", "units"."municipality_code", "units"."specialty", "units"."participating", "units"."active", "units"."created_at", "units"."updated_at" FROM "units" WHERE ("units"."hsa_id_norm" = :unit_hsa) LIMIT :one;
 SELECT "messages"."id", "messages"."category", "messages"."status", "messages"."patient_id", "messages"."sender_unit_id", "messages"."recipient_unit_id", "messages"."sender_hsa_id", "messages"."sender_name", "messages"."sender_profession", "messages"."subject", "messages"."body", "messages"."details", "messages"."sent_at", "messages"."read_at", "messages"."answered_at", "messages"."closed_at", "messages"."cancelled_at", "messages"."cancel_reason", "messages"."cancel_comment", "messages"."reply_expected_from", "messages"."reply_due_by", "patients"."id", "patients"."personal_identity_number", "patients"."id_kind", "patients"."name", "sender_units"."hsa_id", "sender_units"."name", "recipient_units"."hsa_id", "recipient_units"."name" FROM ((("messages" INNER JOIN "patients" ON ("messages"."patient_id" = "patients"."id")) INNER JOIN "units" AS "sender_units" ON ("sender_units"."id" = "messages"."sender_unit_id")) INNER JOIN "units" AS "recipient_units" ON ("recipient_units"."id" = "messages"."recipient_unit_id")) WHERE ("messages"."recipient_unit_id" = :unit_id) ORDER BY "messages"."sent_at" DESC, "messages"."id" DESC LIMIT :page_limit;
 SELECT "message_replies"."id", "message_replies"."message_id", "message_replies"."author_unit_id", "message_replies"."author_hsa_id", "message_replies"."author_name", "message_replies"."author_profession", "message_replies"."body", "message_replies"."outcome", "message_replies"."created_at", "units"."hsa_id", "units"."name" FROM ("message_replies" INNER JOIN "units" ON ("message_replies"."author_unit_id" = "units"."id")) WHERE ("message_replies"."message_id" = ANY(:page_ids)) ORDER BY "message_replies"."created_at" ASC, "message_replies"."id" ASC;
+INSERT INTO "access_log" ("actor_hsa_id", "actor_name", "unit_id", "unit_hsa_id", "action", "outcome", "request_id", "patient_id") SELECT :actor_hsa, :actor_name, :unit_id, :unit_hsa, :action, :outcome, :rid, "p" FROM unnest(CAST(:page_patients AS uuid[])) AS "p";
+COMMIT;

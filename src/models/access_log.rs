@@ -41,9 +41,10 @@ pub struct NewAccessLog<'a> {
 }
 
 /// The entries of one access that showed several patients (a page): `entry` once for each of
-/// `patients`, in one statement — `INSERT … SELECT … FROM unnest($patients)` — whose text does
+/// `patients`, in one statement — `INSERT … SELECT … FROM unnest(CAST($patients AS uuid[]))` — whose text does
 /// not depend on how many there are, so it is prepared once per connection like every other
-/// statement. `entry.patient_id` is not used.
+/// statement. A page names no single message: `entry.patient_id` and `entry.message_id` are
+/// not used (the entries' `message_id` is NULL).
 ///
 /// `bench/pgbench/inbox.sql` and `inbox_deep.sql` run this statement as the API does; `bench/run`
 /// checks them against the SQL captured from the API.
@@ -78,8 +79,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for AppendForPatients<
         let e = self.entry;
         out.push_sql(
             "INSERT INTO \"access_log\" (\"actor_hsa_id\", \"actor_name\", \"unit_id\", \
-             \"unit_hsa_id\", \"action\", \"outcome\", \"message_id\", \"request_id\", \
-             \"patient_id\") SELECT ",
+             \"unit_hsa_id\", \"action\", \"outcome\", \"request_id\", \"patient_id\") SELECT ",
         );
         out.push_bind_param::<Text, _>(&e.actor_hsa_id)?;
         out.push_sql(", ");
@@ -93,12 +93,12 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for AppendForPatients<
         out.push_sql(", ");
         out.push_bind_param::<Text, _>(&e.outcome)?;
         out.push_sql(", ");
-        out.push_bind_param::<Nullable<SqlUuid>, _>(&e.message_id)?;
-        out.push_sql(", ");
         out.push_bind_param::<Text, _>(&e.request_id)?;
-        out.push_sql(", \"p\" FROM unnest(");
+        // The cast names the array's type in the text, so a client that sends the value untyped
+        // (pgbench's twin of this statement) runs the same SQL.
+        out.push_sql(", \"p\" FROM unnest(CAST(");
         out.push_bind_param::<Array<SqlUuid>, _>(self.patients)?;
-        out.push_sql(") AS \"p\"");
+        out.push_sql(" AS uuid[])) AS \"p\"");
         Ok(())
     }
 }
