@@ -1,7 +1,7 @@
 //! A `jsonb` column read and written as JSON text, never as a `serde_json::Value` tree.
 //!
 //! Message details are validated once, when written (typed bodies in
-//! `routes::messages::bodies`); when read they are only passed through to the response.
+//! `routes::messages::details`); when read they are only passed through to the response.
 //! Parsing them into a `Value` map and serialising that again cost a tenth of a mailbox page's
 //! CPU (bench/README.md), so they travel as the text PostgreSQL sends.
 

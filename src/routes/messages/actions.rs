@@ -23,8 +23,8 @@ use crate::models::message::{self, MessageRow, NewStatusChange, ReplyRow};
 use crate::models::unit::UnitRow;
 use crate::reply::ApiReply;
 use crate::routes::access;
-use crate::routes::messages::bodies::check_text;
 use crate::routes::messages::draft_input::{refused, rule_violations, scan_keys};
+use crate::routes::messages::field_checks::check_text;
 use crate::routes::messages::view::{self, Message};
 use crate::state::AppState;
 

@@ -26,12 +26,14 @@ use crate::models::unit::{self, UnitRow};
 use crate::models::{enrollment, patient_relation};
 use crate::reply::ApiReply;
 use crate::routes::access;
-use crate::routes::messages::bodies::{
-    BokningDetails, Details, NewBokning, NewMessage, NewProvtagning, NewRecept, NewUppfoljning,
-    ProvtagningDetails, ReceptDetails, ReceptKind, UppfoljningDetails, MESSAGE_KEYS,
+use crate::routes::messages::details::{
+    BokningDetails, Details, ProvtagningDetails, ReceptDetails, ReceptKind, UppfoljningDetails,
 };
 use crate::routes::messages::draft_input::{
     refused, rule_violations, scan_keys, scan_nested_attachments,
+};
+use crate::routes::messages::new_message::{
+    NewBokning, NewMessage, NewProvtagning, NewRecept, NewUppfoljning, MESSAGE_KEYS,
 };
 use crate::routes::messages::view::{self, Message};
 use crate::state::AppState;

@@ -2,11 +2,13 @@
 //! lifecycle actions.
 
 pub mod actions;
-pub mod bodies;
 pub mod create;
+pub mod details;
 pub mod draft_input;
 pub mod fhir;
+pub mod field_checks;
 pub mod list;
+pub mod new_message;
 pub mod view;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -15,7 +15,7 @@ use crate::domain::reply_window::{is_overdue, to_stockholm};
 use crate::error::AppResult;
 use crate::models::message::{self, Listed, ReplyWithUnit, StatusChangeRow};
 use crate::models::raw_json::RawJson;
-use crate::routes::messages::bodies::AnyDetails;
+use crate::routes::messages::details::AnyDetails;
 
 /// The patient a message is about.
 #[derive(Debug, Clone, Serialize, ToSchema)]
