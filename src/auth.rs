@@ -232,9 +232,10 @@ impl JwtVerifier {
     }
 }
 
-/// Seconds since the epoch, now.
+/// Seconds since the epoch, now, by the system clock: tokens are issued and expire in real
+/// time, whatever clock the handlers read (see `clock`).
 pub fn now_epoch() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+    crate::clock::now().unix_timestamp()
 }
 
 /// Reads the bearer token from the `Authorization` header only.

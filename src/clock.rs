@@ -5,7 +5,9 @@
 //! directly, so a test can run the whole API at a known instant and check reply windows and
 //! dates against fixed values.
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
+
+use crate::domain::reply_window::to_stockholm;
 
 /// Where handlers read the time.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,6 +31,11 @@ impl Clock {
     /// Now, truncated to whole microseconds.
     pub fn now(&self) -> OffsetDateTime {
         self.fixed.unwrap_or_else(now)
+    }
+
+    /// Today's date in Sweden (Europe/Stockholm).
+    pub fn today(&self) -> Date {
+        to_stockholm(self.now()).date()
     }
 }
 

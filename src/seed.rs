@@ -10,6 +10,8 @@ use diesel::PgConnection;
 use time::macros::date;
 use uuid::Uuid;
 
+use crate::domain::personnummer::IdKind;
+use crate::domain::unit_kind::{Specialty, UnitKind};
 use crate::models::enrollment::{self, NewEnrollment};
 use crate::models::patient::{self, NewPatient};
 use crate::models::patient_relation;
@@ -20,9 +22,9 @@ use crate::schema::units;
 type DemoUnit = (
     &'static str,
     &'static str,
-    &'static str,
+    UnitKind,
     Option<&'static str>,
-    Option<&'static str>,
+    Option<Specialty>,
     bool,
 );
 
@@ -31,7 +33,7 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOK1315",
         "Hylte kommun hemsjukvård (demo)",
-        "kommun",
+        UnitKind::Kommun,
         Some("1315"),
         None,
         false,
@@ -39,7 +41,7 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOK1380",
         "Halmstads kommun hemsjukvård (demo)",
-        "kommun",
+        UnitKind::Kommun,
         Some("1380"),
         None,
         false,
@@ -47,7 +49,7 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOK1381",
         "Laholms kommun hemsjukvård (demo)",
-        "kommun",
+        UnitKind::Kommun,
         Some("1381"),
         None,
         false,
@@ -55,7 +57,7 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOK1382",
         "Falkenbergs kommun hemsjukvård (demo)",
-        "kommun",
+        UnitKind::Kommun,
         Some("1382"),
         None,
         false,
@@ -63,7 +65,7 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOK1383",
         "Varbergs kommun hemsjukvård (demo)",
-        "kommun",
+        UnitKind::Kommun,
         Some("1383"),
         None,
         false,
@@ -71,7 +73,7 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOK1384",
         "Kungsbacka kommun hemsjukvård (demo)",
-        "kommun",
+        UnitKind::Kommun,
         Some("1384"),
         None,
         false,
@@ -79,7 +81,7 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOVC01",
         "Vårdcentralen Halmstad (demo)",
-        "narsjukvard",
+        UnitKind::Narsjukvard,
         None,
         None,
         false,
@@ -87,7 +89,7 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOVC02",
         "Vårdcentralen Varberg (demo)",
-        "narsjukvard",
+        UnitKind::Narsjukvard,
         None,
         None,
         false,
@@ -95,7 +97,7 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOVC03",
         "Vårdcentralen Kungsbacka (demo)",
-        "narsjukvard",
+        UnitKind::Narsjukvard,
         None,
         None,
         false,
@@ -103,7 +105,7 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOPSY1",
         "Psykiatrisk öppenvård Halmstad (demo)",
-        "psykiatri",
+        UnitKind::Psykiatri,
         None,
         None,
         false,
@@ -111,35 +113,43 @@ pub const DEMO_UNITS: &[DemoUnit] = &[
     (
         "SE2321000115-DEMOHAB1",
         "Habiliteringen Halland (demo)",
-        "specialist",
+        UnitKind::Specialist,
         None,
-        Some("habilitering"),
+        Some(Specialty::Habilitering),
         true,
     ),
     (
         "SE2321000115-DEMOPAL1",
         "Palliativa konsultteamet Halmstad (demo)",
-        "specialist",
+        UnitKind::Specialist,
         None,
-        Some("palliativ"),
+        Some(Specialty::Palliativ),
         true,
     ),
     (
         "SE2321000115-DEMOPAL2",
         "Palliativa konsultteamet Varberg (demo, deltar ej)",
-        "specialist",
+        UnitKind::Specialist,
         None,
-        Some("palliativ"),
+        Some(Specialty::Palliativ),
         false,
     ),
 ];
 
 /// (12-digit number, kind, name) — only DOMAIN.md's safe test identities.
-pub const DEMO_PATIENTS: &[(&str, &str, &str)] = &[
-    ("191212121212", "personnummer", "Tolvan Tolvansson"),
-    ("201212121212", "personnummer", "Tolvan Tolvansson d.y."),
-    ("201701012393", "personnummer", "Test Testsson"),
-    ("197010632391", "samordningsnummer", "Samordnad Testperson"),
+pub const DEMO_PATIENTS: &[(&str, IdKind, &str)] = &[
+    ("191212121212", IdKind::Personnummer, "Tolvan Tolvansson"),
+    (
+        "201212121212",
+        IdKind::Personnummer,
+        "Tolvan Tolvansson d.y.",
+    ),
+    ("201701012393", IdKind::Personnummer, "Test Testsson"),
+    (
+        "197010632391",
+        IdKind::Samordningsnummer,
+        "Samordnad Testperson",
+    ),
 ];
 
 /// What the seed did.
@@ -160,9 +170,9 @@ pub fn demo(conn: &mut PgConnection) -> QueryResult<SeedReport> {
                     id: Uuid::now_v7(),
                     hsa_id: (*hsa).into(),
                     name: (*name).into(),
-                    kind: (*kind).into(),
+                    kind: kind.as_str(),
                     municipality_code: muni.map(Into::into),
-                    specialty: spec.map(Into::into),
+                    specialty: spec.map(Specialty::as_str),
                     participating: *participating,
                     active: true,
                 })
@@ -177,7 +187,7 @@ pub fn demo(conn: &mut PgConnection) -> QueryResult<SeedReport> {
                 &NewPatient {
                     id: Uuid::now_v7(),
                     personal_identity_number: (*number).into(),
-                    id_kind: (*kind).into(),
+                    id_kind: kind.as_str(),
                     name: Some((*name).into()),
                 },
             )?;

@@ -8,6 +8,7 @@
 //! the prescription of a `recept` message, and the names of attachment-like fields it saw.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::domain::routing::UnitFacts;
 
@@ -26,13 +27,14 @@ pub const FIELD_NPL_ID: &str = "details.npl_id";
 /// Field name for a recept's kind (`fornyelse` / `nyforskrivning`).
 pub const FIELD_RECEPT_KIND: &str = "details.kind";
 
-/// Renewal or new prescription.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Kind of prescription request: only renewal is allowed; a new prescription exists so the
+/// NYFORSKRIVNING rule can refuse it by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ReceptKind {
-    /// Renewal of an existing prescription (allowed).
+    /// Renewal of an existing prescription.
     Fornyelse,
-    /// A new prescription (refused).
+    /// A new prescription (always refused: NYFORSKRIVNING).
     Nyforskrivning,
 }
 

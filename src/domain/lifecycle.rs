@@ -10,8 +10,12 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 /// Where a message is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Sent, not yet acknowledged by the recipient.
     Sent,
@@ -46,8 +50,8 @@ impl Status {
         }
     }
 
-    /// Parses the stored code.
-    pub fn parse(code: &str) -> Option<Status> {
+    /// The status with this stored code.
+    pub fn from_code(code: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.as_str() == code)
     }
 
@@ -70,6 +74,16 @@ pub enum Party {
     Sender,
     /// The receiving unit.
     Recipient,
+}
+
+/// A unit's side of its traffic, as its mailboxes show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mailbox {
+    /// Received by the unit: it is the recipient party.
+    Inbox,
+    /// Sent by the unit: it is the sender party.
+    Outbox,
 }
 
 /// What a party asks to do.
@@ -266,8 +280,8 @@ mod tests {
     #[test]
     fn status_codes_round_trip() {
         for s in Status::ALL {
-            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(Status::from_code(s.as_str()), Some(s));
         }
-        assert_eq!(Status::parse("deleted"), None);
+        assert_eq!(Status::from_code("deleted"), None);
     }
 }

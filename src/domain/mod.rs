@@ -2,9 +2,11 @@
 
 pub mod attachments;
 pub mod calendar;
+pub mod category;
 pub mod csv;
 pub mod draft;
 pub mod hsa_id;
+pub mod iso_date;
 pub mod lifecycle;
 pub mod luhn;
 pub mod measurements;
@@ -18,4 +20,5 @@ pub mod routing;
 pub mod rule_catalogue;
 pub mod rules;
 pub mod text;
+pub mod unit_kind;
 pub mod urgency;

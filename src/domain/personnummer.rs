@@ -32,12 +32,30 @@ pub struct Personnummer {
 }
 
 /// Which kind of identity number a [`Personnummer`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum IdKind {
     /// An ordinary personnummer.
     Personnummer,
     /// A samordningsnummer (day of birth + 60), for people not registered as residents.
     Samordningsnummer,
+}
+
+impl IdKind {
+    /// The stored code (`patients.id_kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdKind::Personnummer => "personnummer",
+            IdKind::Samordningsnummer => "samordningsnummer",
+        }
+    }
+
+    /// The kind with this stored code.
+    pub fn from_code(code: &str) -> Option<IdKind> {
+        [IdKind::Personnummer, IdKind::Samordningsnummer]
+            .into_iter()
+            .find(|k| k.as_str() == code)
+    }
 }
 
 /// Why a text is not a valid identity number.

@@ -8,21 +8,8 @@
 //! already have refused an unknown or inactive acting unit (403), but the check is repeated
 //! here so no message can slip through if it did not.
 
-use serde::{Deserialize, Serialize};
-
-/// What kind of care a unit gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UnitKind {
-    /// Municipal home health care (kommunal hälso- och sjukvård).
-    Kommun,
-    /// Regional primary care (närsjukvård, vårdcentral).
-    Narsjukvard,
-    /// Regional psychiatric outpatient care.
-    Psykiatri,
-    /// A regional specialist clinic (habilitering, palliativ).
-    Specialist,
-}
+use crate::domain::lifecycle::Party;
+pub use crate::domain::unit_kind::UnitKind;
 
 /// The directory facts about one unit that routing needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,8 +98,19 @@ pub fn routing_problem(
     None
 }
 
-/// Whether `a` and `b` may exchange messages (in either direction); useful for offering
-/// only valid recipients.
+/// Which of the two is the message's `kommun` party — the one whose home health care the patient
+/// must be enrolled in (EJ_INSKRIVEN) — when exactly one of them is a `kommun` unit.
+pub fn kommun_party(sender: UnitKind, recipient: UnitKind) -> Option<Party> {
+    match (sender, recipient) {
+        (UnitKind::Kommun, UnitKind::Kommun) => None,
+        (UnitKind::Kommun, _) => Some(Party::Sender),
+        (_, UnitKind::Kommun) => Some(Party::Recipient),
+        _ => None,
+    }
+}
+
+/// Whether `a` and `b` may exchange messages (in either direction): the rule a frontend needs
+/// to offer only valid recipients.
 pub fn can_exchange(a: &UnitFacts, b: &UnitFacts) -> bool {
     routing_problem(a, Some(b)).is_none()
 }
@@ -216,13 +214,11 @@ mod tests {
     }
 
     #[test]
-    fn unit_kinds_use_lower_case_names_in_json() {
-        use serde::de::value::{Error, StrDeserializer};
-        let parse = |name: &str| UnitKind::deserialize(StrDeserializer::<Error>::new(name));
-        assert_eq!(parse("kommun"), Ok(UnitKind::Kommun));
-        assert_eq!(parse("narsjukvard"), Ok(UnitKind::Narsjukvard));
-        assert_eq!(parse("psykiatri"), Ok(UnitKind::Psykiatri));
-        assert_eq!(parse("specialist"), Ok(UnitKind::Specialist));
-        assert!(parse("Kommun").is_err());
+    fn the_kommun_party_is_the_one_kommun_unit_of_a_route() {
+        use UnitKind::*;
+        assert_eq!(kommun_party(Kommun, Narsjukvard), Some(Party::Sender));
+        assert_eq!(kommun_party(Psykiatri, Kommun), Some(Party::Recipient));
+        assert_eq!(kommun_party(Kommun, Kommun), None);
+        assert_eq!(kommun_party(Specialist, Narsjukvard), None);
     }
 }

@@ -110,18 +110,19 @@ pub fn find_for_update(
         .optional()
 }
 
-/// Ends an enrollment on `end_date` (inclusive).
+/// Ends an enrollment on `end_date` (inclusive); `at` is when the end is registered.
 pub fn end(
     conn: &mut PgConnection,
     id: Uuid,
     end_date: Date,
     by: &str,
+    at: OffsetDateTime,
 ) -> QueryResult<EnrollmentRow> {
     diesel::update(enrollments::table.find(id))
         .set((
             enrollments::end_date.eq(Some(end_date)),
             enrollments::ended_by.eq(Some(by)),
-            enrollments::ended_at.eq(Some(OffsetDateTime::now_utc())),
+            enrollments::ended_at.eq(Some(at)),
         ))
         .returning(EnrollmentRow::as_returning())
         .get_result(conn)

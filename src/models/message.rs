@@ -4,6 +4,9 @@ use diesel::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::category::Category;
+use crate::domain::lifecycle::{Mailbox, Status};
+use crate::domain::personnummer::IdKind;
 use crate::models::raw_json::RawJson;
 use crate::schema::{message_replies, message_status_changes, messages, patients, units};
 
@@ -13,7 +16,7 @@ diesel::alias!(units as sender_units: SenderUnits, units as recipient_units: Rec
 pub type UnitName = (String, String);
 
 /// A patient as a message shows it: id, number, kind of number, name.
-pub type PatientInfo = (Uuid, String, String, Option<String>);
+pub type PatientInfo = (Uuid, String, IdKind, Option<String>);
 
 /// A message with the names it is shown with, read in the same statement (one round trip for a
 /// whole page instead of three).
@@ -70,8 +73,8 @@ fn listed((row, patient, sender, recipient): ListedTuple) -> Listed {
 #[diesel(table_name = messages)]
 pub struct MessageRow {
     pub id: Uuid,
-    pub category: String,
-    pub status: String,
+    pub category: Category,
+    pub status: Status,
     pub patient_id: Uuid,
     pub sender_unit_id: Uuid,
     pub recipient_unit_id: Uuid,
@@ -136,22 +139,13 @@ pub struct NewStatusChange<'a> {
     pub note: Option<&'a str>,
 }
 
-/// Which side of the unit's traffic to list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mailbox {
-    /// Messages the unit received.
-    Inbox,
-    /// Messages the unit sent.
-    Outbox,
-}
-
 /// Filters of a mailbox listing.
 #[derive(Debug, Clone)]
 pub struct MessageFilter {
     pub unit_id: Uuid,
     pub mailbox: Mailbox,
-    pub status: Option<String>,
-    pub category: Option<String>,
+    pub status: Option<Status>,
+    pub category: Option<Category>,
     pub patient_id: Option<Uuid>,
     /// Only messages awaiting an answer past their due time at this instant.
     pub overdue_at: Option<OffsetDateTime>,
@@ -205,8 +199,8 @@ pub fn insert(conn: &mut PgConnection, row: &MessageRow, actor_hsa_id: &str) -> 
     diesel::insert_into(messages::table)
         .values(&NewMessage {
             id: row.id,
-            category: &row.category,
-            status: &row.status,
+            category: row.category.as_str(),
+            status: row.status.as_str(),
             patient_id: row.patient_id,
             sender_unit_id: row.sender_unit_id,
             recipient_unit_id: row.recipient_unit_id,
@@ -224,7 +218,7 @@ pub fn insert(conn: &mut PgConnection, row: &MessageRow, actor_hsa_id: &str) -> 
     diesel::insert_into(message_status_changes::table)
         .values(&FirstStatusChange {
             message_id: row.id,
-            to_status: &row.status,
+            to_status: row.status.as_str(),
             at: row.sent_at,
             actor_hsa_id,
             actor_unit_id: row.sender_unit_id,
@@ -270,7 +264,7 @@ pub fn save_status(
 ) -> QueryResult<()> {
     diesel::update(messages::table.find(row.id))
         .set((
-            messages::status.eq(&row.status),
+            messages::status.eq(row.status.as_str()),
             messages::read_at.eq(row.read_at),
             messages::answered_at.eq(row.answered_at),
             messages::closed_at.eq(row.closed_at),
@@ -324,11 +318,11 @@ macro_rules! list_query {
             Mailbox::Inbox => q.filter(messages::recipient_unit_id.eq(f.unit_id)),
             Mailbox::Outbox => q.filter(messages::sender_unit_id.eq(f.unit_id)),
         };
-        if let Some(s) = &f.status {
-            q = q.filter(messages::status.eq(s.clone()));
+        if let Some(s) = f.status {
+            q = q.filter(messages::status.eq(s.as_str()));
         }
-        if let Some(c) = &f.category {
-            q = q.filter(messages::category.eq(c.clone()));
+        if let Some(c) = f.category {
+            q = q.filter(messages::category.eq(c.as_str()));
         }
         if let Some(p) = f.patient_id {
             q = q.filter(messages::patient_id.eq(p));
@@ -379,9 +373,9 @@ where
 
 /// Message counts of a unit per (mailbox, status), from the trigger-kept counters (a few
 /// shard rows each, summed here).
-pub fn counts(conn: &mut PgConnection, unit_id: Uuid) -> QueryResult<Vec<(String, String, i64)>> {
+pub fn counts(conn: &mut PgConnection, unit_id: Uuid) -> QueryResult<Vec<(String, Status, i64)>> {
     use crate::schema::message_counts;
-    let rows: Vec<(String, String, i64)> = message_counts::table
+    let rows: Vec<(String, Status, i64)> = message_counts::table
         .filter(message_counts::unit_id.eq(unit_id))
         .select((
             message_counts::mailbox,
@@ -389,7 +383,7 @@ pub fn counts(conn: &mut PgConnection, unit_id: Uuid) -> QueryResult<Vec<(String
             message_counts::n,
         ))
         .load(conn)?;
-    let mut sums: Vec<(String, String, i64)> = Vec::new();
+    let mut sums: Vec<(String, Status, i64)> = Vec::new();
     for (mailbox, status, n) in rows {
         match sums
             .iter_mut()

@@ -1,4 +1,5 @@
 pub mod access_log;
+pub mod codes;
 pub mod enrollment;
 pub mod event;
 pub mod message;

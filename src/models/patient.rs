@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::personnummer::IdKind;
 use crate::schema::patients;
 
 /// A stored patient.
@@ -13,7 +14,7 @@ use crate::schema::patients;
 pub struct PatientRow {
     pub id: Uuid,
     pub personal_identity_number: String,
-    pub id_kind: String,
+    pub id_kind: IdKind,
     pub name: Option<String>,
     pub created_at: OffsetDateTime,
 }
@@ -24,7 +25,7 @@ pub struct PatientRow {
 pub struct NewPatient {
     pub id: Uuid,
     pub personal_identity_number: String,
-    pub id_kind: String,
+    pub id_kind: &'static str,
     pub name: Option<String>,
 }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::unit_kind::{Specialty, UnitKind};
 use crate::schema::units;
 
 /// A stored unit.
@@ -14,9 +15,9 @@ pub struct UnitRow {
     pub id: Uuid,
     pub hsa_id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: UnitKind,
     pub municipality_code: Option<String>,
-    pub specialty: Option<String>,
+    pub specialty: Option<Specialty>,
     pub participating: bool,
     pub active: bool,
     pub created_at: OffsetDateTime,
@@ -30,9 +31,9 @@ pub struct NewUnit {
     pub id: Uuid,
     pub hsa_id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: &'static str,
     pub municipality_code: Option<String>,
-    pub specialty: Option<String>,
+    pub specialty: Option<&'static str>,
     pub participating: bool,
     pub active: bool,
 }
@@ -50,7 +51,7 @@ pub struct UnitChanges {
 /// Filters of the directory listing.
 #[derive(Debug, Default, Clone)]
 pub struct UnitFilter {
-    pub kind: Option<String>,
+    pub kind: Option<UnitKind>,
     pub active: Option<bool>,
     pub participating: Option<bool>,
     pub name_contains: Option<String>,
@@ -104,7 +105,7 @@ fn like_escape(s: &str) -> String {
 pub fn list(conn: &mut PgConnection, f: &UnitFilter) -> QueryResult<Vec<UnitRow>> {
     let mut q = units::table.select(UnitRow::as_select()).into_boxed();
     if let Some(kind) = &f.kind {
-        q = q.filter(units::kind.eq(kind.clone()));
+        q = q.filter(units::kind.eq(kind.as_str()));
     }
     if let Some(active) = f.active {
         q = q.filter(units::active.eq(active));

@@ -6,107 +6,30 @@
 
 use actix_web::{get, post, web};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use time::{Date, Duration, OffsetDateTime};
+use serde::Deserialize;
+use time::{Date, Duration};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::audit::{action, audited, audited_reply, Subject};
 use crate::auth::Caller;
-use crate::domain::municipality;
-use crate::domain::reply_window::to_stockholm;
+use crate::domain::unit_kind::UnitKind;
+use crate::domain::{iso_date, municipality};
 use crate::error::{on_constraint, AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::idempotency::Idempotency;
 use crate::models::enrollment::{self, EnrollmentRow, NewEnrollment};
 use crate::models::event::{self, kind};
-use crate::models::unit::{self, UnitRow};
+use crate::models::unit::UnitRow;
 use crate::reply::ApiReply;
 use crate::routes::access;
-use crate::routes::patients::today;
+use crate::routes::patient_views::{enrollment as enrollment_view, load_enrollment, Enrollment};
 use crate::schema::patients;
 use crate::state::AppState;
 
 /// How far ahead a start or end may be planned.
 pub const MAX_DAYS_AHEAD: i64 = 30;
-
-/// The unit that registered an enrollment.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EnrollingUnit {
-    /// Unit id.
-    pub id: Uuid,
-    /// HSA-id.
-    pub hsa_id: String,
-    /// Name.
-    pub name: String,
-}
-
-/// An enrollment in a municipality's home health care.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Enrollment {
-    /// Id.
-    pub id: Uuid,
-    /// The patient.
-    pub patient_id: Uuid,
-    /// Municipality code.
-    #[schema(example = "1380")]
-    pub municipality_code: String,
-    /// Municipality name.
-    #[schema(example = "Halmstad")]
-    pub municipality_name: String,
-    /// The kommun unit that enrolled the patient.
-    pub unit: EnrollingUnit,
-    /// First day enrolled.
-    #[schema(value_type = String, format = Date, example = "2026-11-02")]
-    pub start_date: String,
-    /// Last day enrolled (inclusive); null while open.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub end_date: Option<String>,
-    /// Whether the enrollment is in force today.
-    pub in_force_today: bool,
-    /// HSA-id of who enrolled the patient.
-    pub started_by: String,
-    /// HSA-id of who ended the enrollment.
-    pub ended_by: Option<String>,
-    /// Registered.
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// When the end was registered.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub ended_at: Option<OffsetDateTime>,
-}
-
-fn view(row: EnrollmentRow, unit: &UnitRow) -> Enrollment {
-    let today = today();
-    Enrollment {
-        in_force_today: row.start_date <= today && row.end_date.is_none_or(|e| e >= today),
-        id: row.id,
-        patient_id: row.patient_id,
-        municipality_name: municipality::name(&row.municipality_code)
-            .unwrap_or("")
-            .into(),
-        municipality_code: row.municipality_code,
-        unit: EnrollingUnit {
-            id: unit.id,
-            hsa_id: unit.hsa_id.clone(),
-            name: unit.name.clone(),
-        },
-        start_date: row.start_date.to_string(),
-        end_date: row.end_date.map(|d| d.to_string()),
-        started_by: row.started_by,
-        ended_by: row.ended_by,
-        created_at: to_stockholm(row.created_at),
-        ended_at: row.ended_at.map(to_stockholm),
-    }
-}
-
-/// The API view of a stored enrollment (loads its unit).
-pub fn load_view(conn: &mut PgConnection, row: EnrollmentRow) -> AppResult<Enrollment> {
-    let unit = unit::find(conn, row.unit_id)?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("enrollment without unit")))?;
-    Ok(view(row, &unit))
-}
 
 /// Start of an enrollment.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -136,10 +59,9 @@ pub struct EndEnrollment {
     pub end_date: String,
 }
 
-fn parse_date(value: &str, field: &str) -> AppResult<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = Date::parse(value, &format)
-        .map_err(|_| AppError::invalid("DATE_FORMAT", field, "Give the date as YYYY-MM-DD."))?;
+fn parse_date(value: &str, field: &str, today: Date) -> AppResult<Date> {
+    let date = iso_date::parse(value)
+        .ok_or_else(|| AppError::invalid("DATE_FORMAT", field, "Give the date as YYYY-MM-DD."))?;
     if date.year() < 1900 {
         return Err(AppError::invalid(
             "DATE_RANGE",
@@ -147,7 +69,7 @@ fn parse_date(value: &str, field: &str) -> AppResult<Date> {
             "The date is too far in the past.",
         ));
     }
-    if date > today() + Duration::days(MAX_DAYS_AHEAD) {
+    if date > today + Duration::days(MAX_DAYS_AHEAD) {
         return Err(AppError::invalid(
             "DATE_TOO_FAR_AHEAD",
             field,
@@ -164,7 +86,7 @@ fn kommun_unit(
     subject: &mut Subject,
 ) -> AppResult<UnitRow> {
     let unit = access::staff_unit(conn, caller, subject)?;
-    if unit.kind != "kommun" {
+    if unit.kind != UnitKind::Kommun {
         return Err(AppError::Forbidden {
             code: "KOMMUN_UNIT_REQUIRED",
             detail: "Only staff of a municipal home health care unit enroll patients or end enrollments.".into(),
@@ -229,7 +151,8 @@ pub async fn create_enrollment(
 ) -> AppResult<ApiReply> {
     let key = idem.prepared(&caller.hsa_id);
     let patient_id = id.into_inner();
-    let start_date = parse_date(&body.0.start_date, "start_date")?;
+    let today = state.clock.today();
+    let start_date = parse_date(&body.0.start_date, "start_date", today)?;
     let c = caller.clone();
     audited_reply(&state.pool, &caller, action::ENROLLMENT_START, Subject::patient(patient_id), key, move |conn, subject| {
         let caller = c;
@@ -258,7 +181,7 @@ pub async fn create_enrollment(
             ("enrollments_no_overlap", overlap),
         ]))?;
         event::emit(conn, kind::ENROLLMENT_STARTED, row.created_at, &[unit.id], None, Some(patient_id))?;
-        ApiReply::created(format!("/api/v1/patients/{patient_id}/enrollments"), &view(row, &unit))
+        ApiReply::created(format!("/api/v1/patients/{patient_id}/enrollments"), &enrollment_view(row, &unit, today))
     })
     .await
 }
@@ -285,7 +208,9 @@ pub async fn end_enrollment(
 ) -> AppResult<ApiReply> {
     let key = idem.prepared(&caller.hsa_id);
     let (patient_id, enrollment_id) = path.into_inner();
-    let end_date = parse_date(&body.0.end_date, "end_date")?;
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let end_date = parse_date(&body.0.end_date, "end_date", today)?;
     let c = caller.clone();
     audited_reply(&state.pool, &caller, action::ENROLLMENT_END, Subject::patient(patient_id), key, move |conn, subject| {
         let caller = c;
@@ -312,11 +237,11 @@ pub async fn end_enrollment(
                 format!("The end date must not be before the start date {}.", row.start_date),
             ));
         }
-        let row = enrollment::end(conn, row.id, end_date, &caller.hsa_id)
+        let row = enrollment::end(conn, row.id, end_date, &caller.hsa_id, now)
             .map_err(on_constraint(&[("enrollments_no_overlap", overlap)]))?;
         let at = row.ended_at.unwrap_or(row.created_at);
         event::emit(conn, kind::ENROLLMENT_ENDED, at, &units_of(&unit, &row), None, Some(patient_id))?;
-        ApiReply::ok(&load_view(conn, row)?)
+        ApiReply::ok(&load_enrollment(conn, row, today)?)
     })
     .await
 }
@@ -336,6 +261,7 @@ pub async fn list_enrollments(
 ) -> AppResult<web::Json<Vec<Enrollment>>> {
     let patient_id = id.into_inner();
     let c = caller.clone();
+    let today = state.clock.today();
     let list = audited(
         &state.pool,
         &caller,
@@ -346,7 +272,7 @@ pub async fn list_enrollments(
             access::patient_in_care(conn, &unit, patient_id)?;
             enrollment::history(conn, patient_id)?
                 .into_iter()
-                .map(|row| load_view(conn, row))
+                .map(|row| load_enrollment(conn, row, today))
                 .collect::<AppResult<Vec<_>>>()
         },
     )

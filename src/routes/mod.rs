@@ -8,6 +8,7 @@ pub mod health;
 pub mod me;
 pub mod messages;
 pub mod pagination;
+pub mod patient_views;
 pub mod patients;
 pub mod rules;
 pub mod units;

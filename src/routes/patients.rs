@@ -2,59 +2,24 @@
 //! URL), and reading a patient with the enrollment in force today.
 
 use actix_web::{get, post, web};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use serde::Deserialize;
+use time::Date;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::audit::{action, audited, audited_reply, Subject};
 use crate::auth::Caller;
-use crate::domain::personnummer::{IdKind, Personnummer};
-use crate::domain::reply_window::to_stockholm;
+use crate::domain::personnummer::Personnummer;
 use crate::error::{AppError, AppResult, Violation};
 use crate::extract::ApiJson;
 use crate::idempotency::Idempotency;
-use crate::models::enrollment;
-use crate::models::patient::{self, NewPatient, PatientRow};
+use crate::models::patient::{self, NewPatient};
 use crate::models::patient_relation;
 use crate::reply::ApiReply;
 use crate::routes::access;
-use crate::routes::enrollments::Enrollment;
+use crate::routes::patient_views::{current_enrollment, Patient};
 use crate::state::AppState;
-
-/// A patient.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Patient {
-    /// Id; use it in URLs instead of the personal identity number.
-    pub id: Uuid,
-    /// Normalised 12-digit number, `YYYYMMDDNNNC`.
-    #[schema(example = "191212121212")]
-    pub personal_identity_number: String,
-    /// `personnummer` or `samordningsnummer`.
-    #[schema(example = "personnummer")]
-    pub id_kind: String,
-    /// Name, when given.
-    pub name: Option<String>,
-    /// Registered.
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// The enrollment in municipal home health care in force today, if any.
-    pub current_enrollment: Option<Enrollment>,
-}
-
-impl Patient {
-    fn new(row: PatientRow, current: Option<Enrollment>) -> Self {
-        Self {
-            id: row.id,
-            personal_identity_number: row.personal_identity_number,
-            id_kind: row.id_kind,
-            name: row.name,
-            created_at: to_stockholm(row.created_at),
-            current_enrollment: current,
-        }
-    }
-}
 
 /// A patient to register.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -87,38 +52,15 @@ pub struct LookupPatient {
     pub personal_identity_number: String,
 }
 
-/// Today's date in Sweden.
-pub fn today() -> time::Date {
-    to_stockholm(OffsetDateTime::now_utc()).date()
-}
-
 /// Parses the number or answers 422 naming the field and the exact problem.
-fn parse_number(input: &str) -> AppResult<Personnummer> {
-    Personnummer::parse(input, today()).map_err(|e| {
+fn parse_number(input: &str, today: Date) -> AppResult<Personnummer> {
+    Personnummer::parse(input, today).map_err(|e| {
         AppError::validation(vec![Violation::new(
             e.code(),
             "personal_identity_number",
             e.message(),
         )])
     })
-}
-
-fn kind_code(kind: IdKind) -> &'static str {
-    match kind {
-        IdKind::Personnummer => "personnummer",
-        IdKind::Samordningsnummer => "samordningsnummer",
-    }
-}
-
-/// Loads the patient's enrollment in force today.
-pub fn current_enrollment(
-    conn: &mut diesel::PgConnection,
-    patient_id: Uuid,
-) -> AppResult<Option<Enrollment>> {
-    match enrollment::current_for_patient(conn, patient_id, today())? {
-        Some(row) => Ok(Some(crate::routes::enrollments::load_view(conn, row)?)),
-        None => Ok(None),
-    }
 }
 
 /// Register a patient.
@@ -140,7 +82,8 @@ pub async fn register_patient(
 ) -> AppResult<ApiReply> {
     let key = idem.prepared(&caller.hsa_id);
     let body = body.0;
-    let number = parse_number(&body.personal_identity_number)?;
+    let today = state.clock.today();
+    let number = parse_number(&body.personal_identity_number, today)?;
     let name = match body.name.as_deref().map(str::trim) {
         Some("") => {
             return Err(AppError::invalid(
@@ -161,7 +104,7 @@ pub async fn register_patient(
     let new = NewPatient {
         id: Uuid::now_v7(),
         personal_identity_number: number.as_str().to_string(),
-        id_kind: kind_code(number.kind()).into(),
+        id_kind: number.kind().as_str(),
         name,
     };
     let c = caller.clone();
@@ -176,7 +119,7 @@ pub async fn register_patient(
             let (row, created) = patient::insert_or_get(conn, &new)?;
             patient_relation::note(conn, unit.id, row.id)?;
             subject.patient_id = Some(row.id);
-            let current = current_enrollment(conn, row.id)?;
+            let current = current_enrollment(conn, row.id, today)?;
             let patient = Patient::new(row, current);
             if created {
                 ApiReply::created(format!("/api/v1/patients/{}", patient.id), &patient)
@@ -202,7 +145,8 @@ pub async fn lookup_patient(
     caller: Caller,
     body: ApiJson<LookupPatient>,
 ) -> AppResult<web::Json<Patient>> {
-    let number = parse_number(&body.0.personal_identity_number)?;
+    let today = state.clock.today();
+    let number = parse_number(&body.0.personal_identity_number, today)?;
     let c = caller.clone();
     let patient = audited(
         &state.pool,
@@ -215,7 +159,7 @@ pub async fn lookup_patient(
                 .ok_or_else(|| AppError::not_found("patient"))?;
             subject.patient_id = Some(row.id);
             patient_relation::note(conn, unit.id, row.id)?;
-            let current = current_enrollment(conn, row.id)?;
+            let current = current_enrollment(conn, row.id, today)?;
             Ok(Patient::new(row, current))
         },
     )
@@ -238,6 +182,7 @@ pub async fn get_patient(
 ) -> AppResult<web::Json<Patient>> {
     let id = id.into_inner();
     let c = caller.clone();
+    let today = state.clock.today();
     let patient = audited(
         &state.pool,
         &caller,
@@ -246,7 +191,7 @@ pub async fn get_patient(
         move |conn, subject| {
             let unit = access::staff_unit(conn, &c, subject)?;
             let row = access::patient_in_care(conn, &unit, id)?;
-            let current = current_enrollment(conn, row.id)?;
+            let current = current_enrollment(conn, row.id, today)?;
             Ok(Patient::new(row, current))
         },
     )

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::reply_window::to_stockholm;
+use crate::domain::unit_kind::{Specialty, UnitKind};
 use crate::domain::{hsa_id::HsaId, municipality};
 use crate::error::{on_constraint, AppError, AppResult, Violation};
 use crate::extract::ApiJson;
@@ -19,62 +20,6 @@ use crate::models::unit::{self, NewUnit, UnitChanges, UnitFilter, UnitRow};
 use crate::reply::ApiReply;
 use crate::routes::{access, pagination};
 use crate::state::AppState;
-
-/// What kind of care a unit gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum UnitKind {
-    /// Municipal home health care (kommunal hälso- och sjukvård); carries a municipality code.
-    Kommun,
-    /// Regional primary care (vårdcentral).
-    Narsjukvard,
-    /// Regional psychiatric outpatient care.
-    Psykiatri,
-    /// Specialist clinic; carries a specialty and takes part only while `participating`.
-    Specialist,
-}
-
-impl UnitKind {
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Kommun => "kommun",
-            Self::Narsjukvard => "narsjukvard",
-            Self::Psykiatri => "psykiatri",
-            Self::Specialist => "specialist",
-        }
-    }
-
-    /// Parses the stored code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        match code {
-            "kommun" => Some(Self::Kommun),
-            "narsjukvard" => Some(Self::Narsjukvard),
-            "psykiatri" => Some(Self::Psykiatri),
-            "specialist" => Some(Self::Specialist),
-            _ => None,
-        }
-    }
-}
-
-/// Specialty of a specialist clinic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Specialty {
-    /// Habiliteringen.
-    Habilitering,
-    /// Palliativa konsultteam.
-    Palliativ,
-}
-
-impl Specialty {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Habilitering => "habilitering",
-            Self::Palliativ => "palliativ",
-        }
-    }
-}
 
 /// A care unit of the directory.
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,14 +32,16 @@ pub struct Unit {
     /// Name.
     pub name: String,
     /// Kind of care.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: UnitKind,
     /// Municipality code (kommun units only).
     #[schema(example = "1380")]
     pub municipality_code: Option<String>,
     /// Municipality name (kommun units only).
     pub municipality_name: Option<String>,
     /// Specialty (specialist units only).
-    pub specialty: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub specialty: Option<Specialty>,
     /// Whether a specialist unit takes part in the routine.
     pub participating: bool,
     /// Whether the unit is active.
@@ -326,7 +273,7 @@ pub async fn list_units(
         });
     }
     let filter = UnitFilter {
-        kind: q.kind.map(|k| k.as_str().to_string()),
+        kind: q.kind,
         active: q.active,
         participating: q.participating,
         name_contains: q.q.filter(|s| !s.trim().is_empty()),
@@ -399,9 +346,9 @@ pub async fn create_unit(
         id: Uuid::now_v7(),
         hsa_id: body.hsa_id,
         name: body.name.trim().to_string(),
-        kind: body.kind.as_str().into(),
+        kind: body.kind.as_str(),
         municipality_code: body.municipality_code,
-        specialty: body.specialty.map(|s| s.as_str().into()),
+        specialty: body.specialty.map(Specialty::as_str),
         participating: body.participating.unwrap_or(false),
         active: body.active.unwrap_or(true),
     };
@@ -434,6 +381,7 @@ pub async fn patch_unit(
     let key = idem.prepared(&caller.hsa_id);
     let id = id.into_inner();
     let body = body.0;
+    let now = state.clock.now();
     let mut violations = Vec::new();
     if let Some(name) = &body.name {
         check_name(name, &mut violations);
@@ -444,14 +392,14 @@ pub async fn patch_unit(
     idempotency::run(&state.pool, key, move |conn| {
         access::acting_unit_or_admin(conn, &caller)?;
         let current = unit::find(conn, id)?.ok_or_else(|| AppError::not_found("unit"))?;
-        if body.participating == Some(true) && current.kind != "specialist" {
+        if body.participating == Some(true) && current.kind != UnitKind::Specialist {
             return Err(AppError::validation(vec![participating_violation()]));
         }
         let changes = UnitChanges {
             name: body.name.map(|n| n.trim().to_string()),
             participating: body.participating,
             active: body.active,
-            updated_at: Some(OffsetDateTime::now_utc()),
+            updated_at: Some(now),
         };
         ApiReply::ok(&Unit::from(unit::update(conn, id, &changes)?))
     })

@@ -115,15 +115,10 @@ fn locked_for(
     Ok((row, unit, party))
 }
 
-fn status_of(row: &MessageRow) -> AppResult<Status> {
-    Ok(Status::parse(&row.status)
-        .ok_or_else(|| anyhow::anyhow!("unknown status {}", row.status))?)
-}
-
 /// Decides the action: the statuses the message passes through (see [`apply`]); maps a
 /// refusal to 403/409.
 fn decide(row: &MessageRow, action: Action, party: Party) -> AppResult<&'static [Status]> {
-    let status = status_of(row)?;
+    let status = row.status;
     match apply(status, action, party) {
         Ok(steps) => Ok(steps),
         Err(Refusal::WrongParty) => Err(AppError::Forbidden {
@@ -172,7 +167,7 @@ fn advance(
     note: Option<&str>,
 ) -> AppResult<()> {
     for &to in steps {
-        let from = status_of(row)?;
+        let from = row.status;
         let announce = match to {
             Status::Read => {
                 row.read_at = Some(at);
@@ -195,7 +190,7 @@ fn advance(
         if let Some(kind) = announce {
             emit(conn, kind, row, at)?;
         }
-        row.status = to.as_str().into();
+        row.status = to;
         message::save_status(
             conn,
             row,

@@ -12,8 +12,10 @@ use uuid::Uuid;
 
 use crate::audit::{action, audited, audited_reply, Subject};
 use crate::auth::Caller;
+use crate::domain::lifecycle::Party;
+use crate::domain::lifecycle::Status;
 use crate::domain::reply_window::{to_stockholm, ReplyWindow};
-use crate::domain::routing::{routing_problem, UnitFacts, UnitKind};
+use crate::domain::routing::{kommun_party, routing_problem, UnitFacts};
 use crate::domain::rules::{self, Draft, ReceptFacts, ReceptKind as RuleReceptKind};
 use crate::error::{AppError, AppResult, Violation};
 use crate::extract::{from_value, ApiJson};
@@ -102,14 +104,8 @@ fn parse<D: Details>(mut raw: Value, now: OffsetDateTime) -> Parsed<D> {
 }
 
 fn facts(u: &UnitRow) -> UnitFacts {
-    let kind = match u.kind.as_str() {
-        "kommun" => UnitKind::Kommun,
-        "narsjukvard" => UnitKind::Narsjukvard,
-        "psykiatri" => UnitKind::Psykiatri,
-        _ => UnitKind::Specialist,
-    };
     UnitFacts {
-        kind,
+        kind: u.kind,
         active: u.active,
         participating: u.participating,
     }
@@ -170,7 +166,10 @@ fn judge<D: Details>(
             true
         }
         (Some(p), Some(r)) if routing_ok => {
-            let kommun = if sender.kind == "kommun" { &sender } else { r };
+            let kommun = match kommun_party(sender.kind, r.kind) {
+                Some(Party::Sender) => &sender,
+                _ => r,
+            };
             let code = kommun.municipality_code.as_deref().unwrap_or_default();
             enrollment::is_enrolled(conn, p.id, code, to_stockholm(now).date())?
         }
@@ -246,8 +245,8 @@ async fn create<D: Details>(
             let window = ReplyWindow::for_sent_at(now);
             let row = MessageRow {
                 id: Uuid::now_v7(),
-                category: D::CATEGORY.into(),
-                status: "sent".into(),
+                category: D::CATEGORY,
+                status: Status::Sent,
                 patient_id: msg.patient_id,
                 sender_unit_id: judged.sender.id,
                 recipient_unit_id: msg.recipient_unit_id,

@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use crate::audit::{action, audited, Subject};
 use crate::auth::Caller;
+use crate::domain::lifecycle::Status;
+use crate::domain::personnummer::IdKind;
 use crate::error::AppResult;
-use crate::routes::messages::list::read_one;
-use crate::routes::messages::view::{Message, UnitRef};
+use crate::routes::messages::view::{read_one, Message, UnitRef};
 use crate::state::AppState;
 
 /// The FHIR JSON media type.
@@ -38,32 +39,19 @@ fn organization(unit: &UnitRef) -> Value {
     })
 }
 
-fn category_display(code: &str) -> &'static str {
-    match code {
-        "recept" => "Receptförnyelse",
-        "provtagning" => "Provtagning",
-        "uppfoljning" => "Uppföljning",
-        "bokning" => "Bokning",
-        _ => "Meddelande",
-    }
-}
-
 /// FHIR `Communication.status` for our lifecycle.
 fn status(m: &Message) -> &'static str {
-    match (
-        m.status.as_str(),
-        m.cancellation.as_ref().map(|c| c.reason.as_str()),
-    ) {
-        ("closed", _) => "completed",
-        ("cancelled", Some("wrong_patient" | "wrong_recipient")) => "entered-in-error",
-        ("cancelled", _) => "stopped",
+    match (m.status, m.cancellation.as_ref().map(|c| c.reason.as_str())) {
+        (Status::Closed, _) => "completed",
+        (Status::Cancelled, Some("wrong_patient" | "wrong_recipient")) => "entered-in-error",
+        (Status::Cancelled, _) => "stopped",
         _ => "in-progress",
     }
 }
 
 /// Builds the Communication.
 pub fn communication(m: &Message) -> Value {
-    let subject_system = if m.patient.id_kind == "samordningsnummer" {
+    let subject_system = if m.patient.id_kind == IdKind::Samordningsnummer {
         OID_SAMORDNINGSNUMMER
     } else {
         OID_PERSONNUMMER
@@ -78,7 +66,7 @@ pub fn communication(m: &Message) -> Value {
         "id": m.id.to_string(),
         "identifier": [{"system": "urn:ietf:rfc:3986", "value": format!("urn:uuid:{}", m.id)}],
         "status": status(m),
-        "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": m.category, "display": category_display(&m.category)}]}],
+        "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": m.category.as_str(), "display": m.category.title_sv()}]}],
         "priority": "routine",
         "subject": {
             "type": "Patient",

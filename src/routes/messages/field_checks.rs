@@ -4,15 +4,11 @@
 
 use time::Date;
 
+use crate::domain::iso_date;
 use crate::error::Violation;
 
 /// A calendar date `YYYY-MM-DD`.
 pub type DateString = String;
-
-pub fn parse_date(value: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(value, &format).ok()
-}
 
 /// Checks a required text's length in characters (after trimming for emptiness).
 pub fn check_text(out: &mut Vec<Violation>, field: &str, value: &str, max: usize) {
@@ -33,7 +29,7 @@ pub fn check_text(out: &mut Vec<Violation>, field: &str, value: &str, max: usize
 
 /// Checks a date that must be today or later (Swedish date).
 pub fn check_future_date(out: &mut Vec<Violation>, field: &str, value: &str, today: Date) {
-    match parse_date(value) {
+    match iso_date::parse(value) {
         None => out.push(Violation::new(
             "DATE_FORMAT",
             field,

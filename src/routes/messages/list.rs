@@ -10,9 +10,10 @@ use uuid::Uuid;
 use crate::audit::{action, audited, audited_page, Subject};
 use crate::auth::{Caller, Role};
 use crate::db;
-use crate::domain::lifecycle::Status;
+use crate::domain::category::Category;
+use crate::domain::lifecycle::{Mailbox, Status};
 use crate::error::{AppError, AppResult};
-use crate::models::message::{self, Mailbox, MessageFilter};
+use crate::models::message::{self, MessageFilter};
 use crate::models::patient_relation;
 use crate::reply::ApiReply;
 use crate::routes::messages::view::{self, Message};
@@ -22,46 +23,6 @@ use crate::state::AppState;
 /// What one message takes in a response, about (for the first size of the answer's buffer).
 const PAGE_BYTES_PER_ITEM: usize = 1536;
 
-/// Which mailbox.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum BoxParam {
-    /// Received by the caller's unit.
-    Inbox,
-    /// Sent by the caller's unit.
-    Outbox,
-}
-
-/// A message status (filter).
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum StatusParam {
-    /// Not yet acknowledged.
-    Sent,
-    /// Acknowledged.
-    Read,
-    /// Answered.
-    Answered,
-    /// Closed.
-    Closed,
-    /// Cancelled.
-    Cancelled,
-}
-
-/// A category (filter).
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CategoryParam {
-    /// Receptförnyelse.
-    Recept,
-    /// Provtagning.
-    Provtagning,
-    /// Uppföljning.
-    Uppfoljning,
-    /// Bokning.
-    Bokning,
-}
-
 /// Mailbox query.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -69,13 +30,13 @@ pub struct MessageQuery {
     /// `inbox` or `outbox` (required).
     #[serde(rename = "box")]
     #[param(rename = "box", inline)]
-    pub mailbox: BoxParam,
+    pub mailbox: Mailbox,
     /// Only this status.
     #[param(inline)]
-    pub status: Option<StatusParam>,
+    pub status: Option<Status>,
     /// Only this category.
     #[param(inline)]
-    pub category: Option<CategoryParam>,
+    pub category: Option<Category>,
     /// Only messages about this patient.
     pub patient_id: Option<Uuid>,
     /// `true`: only unanswered messages past their due time.
@@ -128,13 +89,6 @@ pub struct MessageSummary {
     pub outbox: BoxCounts,
 }
 
-fn mailbox(b: BoxParam) -> Mailbox {
-    match b {
-        BoxParam::Inbox => Mailbox::Inbox,
-        BoxParam::Outbox => Mailbox::Outbox,
-    }
-}
-
 /// List a mailbox.
 ///
 /// The acting unit's inbox or outbox, newest first, with filters on status, category,
@@ -182,9 +136,9 @@ pub async fn list_messages(
         }
         let filter = MessageFilter {
             unit_id: unit.id,
-            mailbox: mailbox(q.mailbox),
-            status: q.status.map(|s| format!("{s:?}").to_lowercase()),
-            category: q.category.map(|c| format!("{c:?}").to_lowercase()),
+            mailbox: q.mailbox,
+            status: q.status,
+            category: q.category,
             patient_id: q.patient_id,
             overdue_at: q.overdue.filter(|o| *o).map(|_| now),
             before,
@@ -232,13 +186,12 @@ pub async fn message_summary(state: web::Data<AppState>, caller: Caller) -> AppR
             } else {
                 &mut boxes[1]
             };
-            match Status::parse(&status) {
-                Some(Status::Sent) => counts.sent = n,
-                Some(Status::Read) => counts.read = n,
-                Some(Status::Answered) => counts.answered = n,
-                Some(Status::Closed) => counts.closed = n,
-                Some(Status::Cancelled) => counts.cancelled = n,
-                None => {}
+            match status {
+                Status::Sent => counts.sent = n,
+                Status::Read => counts.read = n,
+                Status::Answered => counts.answered = n,
+                Status::Closed => counts.closed = n,
+                Status::Cancelled => counts.cancelled = n,
             }
             counts.total += n;
         }
@@ -282,26 +235,9 @@ pub async fn get_message(
         action::MESSAGE_READ,
         Subject::message(id),
         move |conn, subject| {
-            let msg = read_one(conn, &c, id, now, subject)?;
+            let msg = view::read_one(conn, &c, id, now, subject)?;
             ApiReply::ok_with_capacity(&msg, 2 * PAGE_BYTES_PER_ITEM)
         },
     )
     .await
-}
-
-/// One message with its thread and history, if the caller's unit is a party to it — otherwise
-/// the same 404 as for an id that does not exist. Notes the patient on the access-log subject.
-pub fn read_one(
-    conn: &mut diesel::PgConnection,
-    caller: &Caller,
-    id: Uuid,
-    now: OffsetDateTime,
-    subject: &mut Subject,
-) -> AppResult<Message> {
-    let unit = access::staff_unit(conn, caller, subject)?;
-    let listed = message::find_listed(conn, id)?
-        .filter(|l| l.row.sender_unit_id == unit.id || l.row.recipient_unit_id == unit.id)
-        .ok_or_else(|| AppError::not_found("message"))?;
-    subject.patient_id = Some(listed.row.patient_id);
-    view::build_one(conn, listed, now)
 }

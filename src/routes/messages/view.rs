@@ -10,11 +10,16 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::audit::Subject;
+use crate::auth::Caller;
+use crate::domain::category::Category;
 use crate::domain::lifecycle::Status;
+use crate::domain::personnummer::IdKind;
 use crate::domain::reply_window::{is_overdue, to_stockholm};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::models::message::{self, Listed, ReplyWithUnit, StatusChangeRow};
 use crate::models::raw_json::RawJson;
+use crate::routes::access;
 use crate::routes::messages::details::AnyDetails;
 
 /// The patient a message is about.
@@ -25,7 +30,8 @@ pub struct PatientRef {
     /// Normalised 12-digit personnummer or samordningsnummer.
     pub personal_identity_number: String,
     /// `personnummer` or `samordningsnummer`.
-    pub id_kind: String,
+    #[schema(value_type = String)]
+    pub id_kind: IdKind,
     /// Name, when registered.
     pub name: Option<String>,
 }
@@ -113,9 +119,11 @@ pub struct Message {
     /// Message id.
     pub id: Uuid,
     /// `recept`, `provtagning`, `uppfoljning` or `bokning`.
-    pub category: String,
+    #[schema(value_type = String)]
+    pub category: Category,
     /// `sent`, `read`, `answered`, `closed` or `cancelled`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: Status,
     /// The patient.
     pub patient: PatientRef,
     /// The sender.
@@ -221,7 +229,7 @@ pub fn assemble(l: Listed, replies: Vec<ReplyWithUnit>, now: OffsetDateTime) -> 
         sender: (sender_hsa, sender_name),
         recipient: (recipient_hsa, recipient_name),
     } = l;
-    let status = Status::parse(&r.status).unwrap_or(Status::Sent);
+    let status = r.status;
     let replies = replies
         .into_iter()
         .map(|(rep, (unit_hsa_id, unit_name))| Reply {
@@ -280,4 +288,21 @@ pub fn assemble(l: Listed, replies: Vec<ReplyWithUnit>, now: OffsetDateTime) -> 
         replies,
         history: None,
     }
+}
+
+/// One message with its thread and history, if the caller's unit is a party to it — otherwise
+/// the same 404 as for an id that does not exist. Notes the patient on the access-log subject.
+pub fn read_one(
+    conn: &mut diesel::PgConnection,
+    caller: &Caller,
+    id: Uuid,
+    now: OffsetDateTime,
+    subject: &mut Subject,
+) -> AppResult<Message> {
+    let unit = access::staff_unit(conn, caller, subject)?;
+    let listed = message::find_listed(conn, id)?
+        .filter(|l| l.row.sender_unit_id == unit.id || l.row.recipient_unit_id == unit.id)
+        .ok_or_else(|| AppError::not_found("message"))?;
+    subject.patient_id = Some(listed.row.patient_id);
+    build_one(conn, listed, now)
 }

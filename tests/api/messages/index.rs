@@ -12,7 +12,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use samverkan::models::message::{self, Mailbox, MessageFilter};
+use samverkan::domain::lifecycle::Mailbox;
+use samverkan::models::message::{self, MessageFilter};
 use samverkan::schema::messages;
 
 use super::*;

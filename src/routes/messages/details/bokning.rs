@@ -5,6 +5,7 @@ use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
 use super::Details;
+use crate::domain::category::Category;
 use crate::error::Violation;
 use crate::routes::messages::field_checks::{check_future_date, check_text, DateString};
 
@@ -62,7 +63,7 @@ impl BokningDetails {
 }
 
 impl Details for BokningDetails {
-    const CATEGORY: &'static str = "bokning";
+    const CATEGORY: Category = Category::Bokning;
     const KEYS: &'static [&'static str] = &["visit_type", "location", "preferred_dates", "reason"];
     fn check(&mut self, out: &mut Vec<Violation>, _: OffsetDateTime, today: Date) {
         BokningDetails::check(self, out, today);

@@ -11,6 +11,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
+use crate::domain::category::Category;
 use crate::error::Violation;
 
 pub use bokning::{BokningDetails, VisitLocation, VisitType};
@@ -34,8 +35,8 @@ pub enum AnyDetails {
 
 /// Category-specific checks of a typed body.
 pub trait Details: Serialize + serde::de::DeserializeOwned + Send + 'static {
-    /// The category code.
-    const CATEGORY: &'static str;
+    /// The category.
+    const CATEGORY: Category;
     /// The allowed keys of `details`, for the unknown-field scan.
     const KEYS: &'static [&'static str];
     /// Checks and normalises the fields; pushes every problem.

@@ -5,6 +5,7 @@ use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
 use super::Details;
+use crate::domain::category::Category;
 use crate::error::Violation;
 use crate::routes::messages::field_checks::{check_future_date, check_text, DateString};
 
@@ -74,7 +75,7 @@ impl ProvtagningDetails {
 }
 
 impl Details for ProvtagningDetails {
-    const CATEGORY: &'static str = "provtagning";
+    const CATEGORY: Category = Category::Provtagning;
     const KEYS: &'static [&'static str] = &["analyses", "requested_date", "fasting", "sampled_by"];
     fn check(&mut self, out: &mut Vec<Violation>, _: OffsetDateTime, today: Date) {
         ProvtagningDetails::check(self, out, today);

@@ -5,19 +5,10 @@ use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
 use super::Details;
+use crate::domain::category::Category;
+pub use crate::domain::draft::ReceptKind;
 use crate::error::Violation;
 use crate::routes::messages::field_checks::check_text;
-
-/// Kind of prescription request: only renewal is allowed; a new prescription exists so the
-/// NYFORSKRIVNING rule can refuse it by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ReceptKind {
-    /// Renewal of an existing prescription.
-    Fornyelse,
-    /// A new prescription (always refused: NYFORSKRIVNING).
-    Nyforskrivning,
-}
 
 /// Details of a prescription renewal (receptförnyelse).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -79,7 +70,7 @@ impl ReceptDetails {
 }
 
 impl Details for ReceptDetails {
-    const CATEGORY: &'static str = "recept";
+    const CATEGORY: Category = Category::Recept;
     const KEYS: &'static [&'static str] = &[
         "drug_name",
         "strength",

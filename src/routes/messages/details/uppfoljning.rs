@@ -6,6 +6,7 @@ use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
 use super::Details;
+use crate::domain::category::Category;
 use crate::domain::measurements as m;
 use crate::error::Violation;
 use crate::routes::messages::field_checks::{check_future_date, check_text, DateString};
@@ -218,7 +219,7 @@ impl UppfoljningDetails {
 }
 
 impl Details for UppfoljningDetails {
-    const CATEGORY: &'static str = "uppfoljning";
+    const CATEGORY: Category = Category::Uppfoljning;
     const KEYS: &'static [&'static str] = &["measurements", "request"];
     fn check(&mut self, out: &mut Vec<Violation>, now: OffsetDateTime, today: Date) {
         UppfoljningDetails::check(self, out, now, today);
