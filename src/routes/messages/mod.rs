@@ -4,11 +4,13 @@
 pub mod actions;
 pub mod create;
 pub mod details;
+pub mod draft;
 pub mod draft_input;
 pub mod fhir;
 pub mod field_checks;
 pub mod list;
 pub mod new_message;
+pub mod validate;
 pub mod view;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -23,10 +25,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create::create_provtagning)
         .service(create::create_uppfoljning)
         .service(create::create_bokning)
-        .service(create::validate_recept)
-        .service(create::validate_provtagning)
-        .service(create::validate_uppfoljning)
-        .service(create::validate_bokning)
+        .service(validate::validate_recept)
+        .service(validate::validate_provtagning)
+        .service(validate::validate_uppfoljning)
+        .service(validate::validate_bokning)
         .service(actions::read_message)
         .service(actions::reply_to_message)
         .service(actions::close_message)

@@ -1,0 +1,197 @@
+//! A message draft on its way to a verdict, shared by sending (`create`) and checking
+//! (`validate`): the body is read per category and field-checked, then judged by the routine's
+//! rules with the facts looked up in the request's transaction. Every violation is reported at
+//! once.
+
+use diesel::PgConnection;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::audit::Subject;
+use crate::auth::Caller;
+use crate::domain::lifecycle::Party;
+use crate::domain::reply_window::to_stockholm;
+use crate::domain::routing::{kommun_party, routing_problem, UnitFacts};
+use crate::domain::rules::{self, Draft, ReceptFacts};
+use crate::error::{AppError, AppResult, Violation};
+use crate::extract::from_value;
+use crate::models::patient::{self, PatientRow};
+use crate::models::unit::{self, UnitRow};
+use crate::models::{enrollment, patient_relation};
+use crate::routes::access;
+use crate::routes::messages::details::{Details, ReceptDetails};
+use crate::routes::messages::draft_input::{rule_violations, scan_keys, scan_nested_attachments};
+use crate::routes::messages::new_message::{NewMessage, MESSAGE_KEYS};
+use crate::state::AppState;
+
+/// A parsed draft: the typed message (when it parsed), and what was found so far.
+pub struct Parsed<D> {
+    /// The typed message, when the body parsed into one.
+    pub message: Option<NewMessage<D>>,
+    /// Attachment-like fields taken out of the body.
+    pub attachments: Vec<String>,
+    /// Field problems found so far.
+    pub violations: Vec<Violation>,
+}
+
+/// Reads a draft of category `D`: unknown and attachment-like keys out, typed, field-checked.
+pub fn parse<D: Details>(mut raw: Value, now: OffsetDateTime) -> Parsed<D> {
+    let mut attachments = Vec::new();
+    let mut violations = Vec::new();
+    let Some(obj) = raw.as_object_mut() else {
+        violations.push(Violation::new(
+            "INVALID_VALUE",
+            "(body)",
+            "Skicka ett JSON-objekt.",
+        ));
+        return Parsed {
+            message: None,
+            attachments,
+            violations,
+        };
+    };
+    scan_keys(obj, MESSAGE_KEYS, "", &mut attachments, &mut violations);
+    if let Some(Value::Object(details)) = obj.get_mut("details") {
+        scan_keys(
+            details,
+            D::KEYS,
+            "details.",
+            &mut attachments,
+            &mut violations,
+        );
+    }
+    if let Some(details) = obj.get_mut("details") {
+        scan_nested_attachments(details, "details", &mut attachments);
+    }
+    let message = match from_value::<NewMessage<D>>(raw) {
+        Ok(mut m) => {
+            let today = to_stockholm(now).date();
+            m.check(&mut violations, now, today);
+            Some(m)
+        }
+        Err(AppError::Unprocessable { violations: v, .. }) => {
+            violations.extend(v);
+            None
+        }
+        Err(_) => None,
+    };
+    Parsed {
+        message,
+        attachments,
+        violations,
+    }
+}
+
+fn facts(u: &UnitRow) -> UnitFacts {
+    UnitFacts {
+        kind: u.kind,
+        active: u.active,
+        participating: u.participating,
+    }
+}
+
+/// What the rules decided, with the looked-up parties.
+pub struct Judged {
+    /// Every problem: the fields', then the routine's.
+    pub violations: Vec<Violation>,
+    /// The acting unit.
+    pub sender: UnitRow,
+    /// Looked up when the draft parsed (the new message's view shows them).
+    pub recipient: Option<UnitRow>,
+    /// The patient, when in the sender's care.
+    pub patient: Option<PatientRow>,
+}
+
+/// Applies the routine's rules to a parsed draft, with the facts looked up in the request's
+/// transaction: acting unit, recipient, patient (in the sender's care, else `refused` is set
+/// on the access-log subject), enrollment in the kommun party, narcotics reference.
+pub fn judge<D: Details>(
+    conn: &mut PgConnection,
+    state: &AppState,
+    caller: &Caller,
+    parsed: &Parsed<D>,
+    now: OffsetDateTime,
+    subject: &mut Subject,
+) -> AppResult<Judged> {
+    let sender = access::staff_unit(conn, caller, subject)?;
+    let mut violations = parsed.violations.clone();
+    let Some(msg) = &parsed.message else {
+        // What the routine forbids regardless of the rest is reported with the parse problem.
+        rule_violations(
+            rules::evaluate_unparsed(caller.legitimerad, &parsed.attachments),
+            &mut violations,
+        );
+        return Ok(Judged {
+            violations,
+            sender,
+            recipient: None,
+            patient: None,
+        });
+    };
+    let recipient = unit::find(conn, msg.recipient_unit_id)?;
+    let sender_facts = facts(&sender);
+    let recipient_facts = recipient.as_ref().map(facts);
+    // A patient outside the sender's care is reported exactly like one that does not exist.
+    let patient = match patient::find(conn, msg.patient_id)? {
+        Some(p) if patient_relation::exists_for(conn, &sender, p.id)? => Some(p),
+        _ => None,
+    };
+    // Naming a patient out of reach is a refused access, even when the answer is a verdict.
+    subject.refused = patient.is_none();
+    let routing_ok = routing_problem(&sender_facts, recipient_facts.as_ref()).is_none();
+    let enrolled = match (&patient, &recipient) {
+        // An unknown patient is reported as such, not also as not enrolled.
+        (None, _) => {
+            violations.push(Violation::new(
+                "PATIENT_NOT_FOUND",
+                "patient_id",
+                "Ingen patient med det id:t. Registrera patienten först.",
+            ));
+            true
+        }
+        (Some(p), Some(r)) if routing_ok => {
+            let kommun = match kommun_party(sender.kind, r.kind) {
+                Some(Party::Sender) => &sender,
+                _ => r,
+            };
+            let code = kommun.municipality_code.as_deref().unwrap_or_default();
+            enrollment::is_enrolled(conn, p.id, code, to_stockholm(now).date())?
+        }
+        _ => true,
+    };
+    // Every category's free text may ask for a narcotic's renewal (cached; see narcotics_cache).
+    let narcotics = state.narcotics.get(conn)?;
+    let texts = msg.texts();
+    let draft = Draft {
+        sender_licensed: caller.legitimerad,
+        sender_unit: sender_facts,
+        recipient_unit: recipient_facts,
+        patient_enrolled_in_kommun_party: enrolled,
+        texts: texts
+            .iter()
+            .map(|(f, t)| (f.as_str(), t.as_str()))
+            .collect(),
+        recept: msg.details.recept().map(|r: &ReceptDetails| ReceptFacts {
+            drug_name: &r.drug_name,
+            atc_code: r.atc_code.as_deref(),
+            npl_id: r.npl_id.as_deref(),
+            kind: r.kind,
+        }),
+        attachment_fields: parsed.attachments.clone(),
+    };
+    rule_violations(rules::evaluate(&draft, &narcotics), &mut violations);
+    Ok(Judged {
+        violations,
+        sender,
+        recipient,
+        patient,
+    })
+}
+
+/// What the draft named: its patient, when the body got that far.
+pub fn named<D>(parsed: &Parsed<D>) -> Subject {
+    Subject {
+        patient_id: parsed.message.as_ref().map(|m| m.patient_id),
+        ..Subject::default()
+    }
+}
