@@ -2,6 +2,7 @@
 //! lifecycle actions.
 
 pub mod actions;
+pub mod change;
 pub mod create;
 pub mod details;
 pub mod draft;
@@ -10,6 +11,7 @@ pub mod fhir;
 pub mod field_checks;
 pub mod list;
 pub mod new_message;
+pub mod replies;
 pub mod validate;
 pub mod view;
 
@@ -30,7 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(validate::validate_uppfoljning)
         .service(validate::validate_bokning)
         .service(actions::read_message)
-        .service(actions::reply_to_message)
+        .service(replies::reply_to_message)
         .service(actions::close_message)
         .service(actions::cancel_message);
 }

@@ -1,0 +1,213 @@
+//! How a party changes a message, shared by the lifecycle actions (read, reply, close,
+//! cancel): the message row is locked `FOR UPDATE` in the action's one transaction — so read,
+//! reply and cancel racing on the same message are decided one after the other and none is
+//! lost —, the lifecycle decides (see `domain::lifecycle`), each step is saved with its history
+//! entry and feed event, under the access log and the idempotency key.
+
+use diesel::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::audit::{audited_reply, Subject};
+use crate::auth::Caller;
+use crate::domain::lifecycle::{apply, Action, Party, Refusal, Status};
+use crate::error::{AppError, AppResult};
+use crate::idempotency::PreparedKey;
+use crate::models::event::{self, kind};
+use crate::models::message::{self, MessageRow, NewStatusChange};
+use crate::models::unit::UnitRow;
+use crate::reply::ApiReply;
+use crate::routes::access;
+use crate::routes::messages::view;
+use crate::state::AppState;
+
+/// The message, locked, if the caller's unit is a party to it — else the same 404 as for an
+/// id that does not exist.
+pub fn locked_for(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: Uuid,
+    subject: &mut Subject,
+) -> AppResult<(MessageRow, UnitRow, Party)> {
+    let unit = access::staff_unit(conn, caller, subject)?;
+    let row = message::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("message"))?;
+    let party = if row.recipient_unit_id == unit.id {
+        Party::Recipient
+    } else if row.sender_unit_id == unit.id {
+        Party::Sender
+    } else {
+        return Err(AppError::not_found("message"));
+    };
+    subject.patient_id = Some(row.patient_id);
+    Ok((row, unit, party))
+}
+
+/// Decides the action: the statuses the message passes through (see [`apply`]); maps a
+/// refusal to 403/409.
+pub fn decide(row: &MessageRow, action: Action, party: Party) -> AppResult<&'static [Status]> {
+    let status = row.status;
+    match apply(status, action, party) {
+        Ok(steps) => Ok(steps),
+        Err(Refusal::WrongParty) => Err(AppError::Forbidden {
+            code: if matches!(action, Action::Cancel) {
+                "SENDER_ONLY"
+            } else {
+                "RECIPIENT_ONLY"
+            },
+            detail: match action {
+                Action::Cancel => "Only the sending unit may cancel a message.".into(),
+                _ => "Only the receiving unit may acknowledge a message.".into(),
+            },
+        }),
+        Err(Refusal::InvalidTransition) => Err(AppError::Conflict {
+            code: "INVALID_TRANSITION",
+            detail: format!(
+                "A message that is `{status}` cannot be {}.",
+                match (action, party) {
+                    (Action::Read, _) => "acknowledged",
+                    (Action::Reply, Party::Sender) =>
+                        "replied to by the sender before the recipient has answered",
+                    (Action::Reply, Party::Recipient) => "replied to",
+                    (Action::Close, _) => "closed (only an answered message can be closed)",
+                    (Action::Cancel, _) => "cancelled (only an unread message can be cancelled)",
+                }
+            ),
+        }),
+    }
+}
+
+/// Who changes a message: the caller acting for a unit.
+pub struct Actor<'a> {
+    /// The caller.
+    pub caller: &'a Caller,
+    /// The caller's acting unit.
+    pub unit: &'a UnitRow,
+}
+
+/// Takes the message through `steps` (from [`decide`]), one status at a time: each step sets
+/// its time, is saved with its history entry and — except `answered`, which the reply itself
+/// announces as `message.replied` — appears in the feed. `note` goes with every history entry.
+pub fn advance(
+    conn: &mut PgConnection,
+    row: &mut MessageRow,
+    steps: &[Status],
+    by: &Actor<'_>,
+    at: OffsetDateTime,
+    note: Option<&str>,
+) -> AppResult<()> {
+    for &to in steps {
+        let from = row.status;
+        let announce = match to {
+            Status::Read => {
+                row.read_at = Some(at);
+                Some(kind::MESSAGE_READ)
+            }
+            Status::Answered => {
+                row.answered_at = Some(at);
+                None
+            }
+            Status::Closed => {
+                row.closed_at = Some(at);
+                Some(kind::MESSAGE_CLOSED)
+            }
+            Status::Cancelled => {
+                row.cancelled_at = Some(at);
+                Some(kind::MESSAGE_CANCELLED)
+            }
+            Status::Sent => return Err(anyhow::anyhow!("no action leads back to `sent`").into()),
+        };
+        if let Some(kind) = announce {
+            emit(conn, kind, row, at)?;
+        }
+        row.status = to;
+        message::save_status(
+            conn,
+            row,
+            &NewStatusChange {
+                message_id: row.id,
+                from_status: Some(from.as_str()),
+                to_status: to.as_str(),
+                at,
+                actor_hsa_id: &by.caller.hsa_id,
+                actor_unit_id: by.unit.id,
+                note,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Records the change in the feed.
+pub fn emit(
+    conn: &mut PgConnection,
+    kind: &str,
+    row: &MessageRow,
+    at: OffsetDateTime,
+) -> AppResult<()> {
+    event::emit(
+        conn,
+        kind,
+        at,
+        &[row.sender_unit_id, row.recipient_unit_id],
+        Some(row.id),
+        Some(row.patient_id),
+    )?;
+    Ok(())
+}
+
+/// A change of one message by a party: runs `change` on the locked row under the access log
+/// and the idempotency key, and answers with the message as it now is.
+pub async fn change_message<F>(
+    state: &AppState,
+    caller: &Caller,
+    audit_action: &'static str,
+    id: Uuid,
+    key: Option<PreparedKey>,
+    created: bool,
+    change: F,
+) -> AppResult<ApiReply>
+where
+    F: FnOnce(
+            &mut PgConnection,
+            &mut MessageRow,
+            &Actor<'_>,
+            Party,
+            OffsetDateTime,
+        ) -> AppResult<()>
+        + Send
+        + 'static,
+{
+    let c = caller.clone();
+    let clock = state.clock;
+    audited_reply(
+        &state.pool,
+        caller,
+        audit_action,
+        Subject::message(id),
+        key,
+        move |conn, subject| {
+            let now = clock.now();
+            let (mut row, unit, party) = locked_for(conn, &c, id, subject)?;
+            change(
+                conn,
+                &mut row,
+                &Actor {
+                    caller: &c,
+                    unit: &unit,
+                },
+                party,
+                now,
+            )?;
+            // Read back with the names it is shown with (the transaction sees its own change).
+            let listed = message::find_listed(conn, row.id)?
+                .ok_or_else(|| anyhow::anyhow!("changed message {} not found", row.id))?;
+            let view = view::build_one(conn, listed, now)?;
+            if created {
+                ApiReply::created(format!("/api/v1/messages/{}", view.id), &view)
+            } else {
+                ApiReply::ok(&view)
+            }
+        },
+    )
+    .await
+}
