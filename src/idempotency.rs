@@ -19,7 +19,7 @@ use diesel::sql_types::{SmallInt, Text};
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
-use crate::reply::ApiReply;
+use crate::response::ApiResponse;
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";
@@ -120,7 +120,7 @@ pub enum Claim {
     /// The key is new: do the work, then [`complete`].
     Fresh,
     /// The key was used before with the same request: answer this.
-    Replay(ApiReply),
+    Replay(ApiResponse),
 }
 
 #[derive(QueryableByName)]
@@ -176,7 +176,7 @@ pub fn claim(conn: &mut PgConnection, k: &PreparedKey) -> AppResult<Claim> {
         });
     }
     match (stored.status, stored.response_body) {
-        (Some(status), Some(body)) => Ok(Claim::Replay(ApiReply {
+        (Some(status), Some(body)) => Ok(Claim::Replay(ApiResponse {
             status: StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK),
             location: stored.location,
             body,
@@ -188,7 +188,7 @@ pub fn claim(conn: &mut PgConnection, k: &PreparedKey) -> AppResult<Claim> {
 }
 
 /// Stores the answer with the key, in the same transaction as the effect.
-pub fn complete(conn: &mut PgConnection, k: &PreparedKey, reply: &ApiReply) -> AppResult<()> {
+pub fn complete(conn: &mut PgConnection, k: &PreparedKey, reply: &ApiResponse) -> AppResult<()> {
     diesel::sql_query(
         "UPDATE idempotency_keys SET status = $3, response_body = $4, location = $5 WHERE caller_hsa_id = $1 AND key = $2",
     )
@@ -206,9 +206,9 @@ pub async fn run<F>(
     pool: &crate::db::DbPool,
     key: Option<PreparedKey>,
     work: F,
-) -> AppResult<ApiReply>
+) -> AppResult<ApiResponse>
 where
-    F: FnOnce(&mut PgConnection) -> AppResult<ApiReply> + Send + 'static,
+    F: FnOnce(&mut PgConnection) -> AppResult<ApiResponse> + Send + 'static,
 {
     crate::db::transaction(pool, move |conn| {
         if let Some(k) = &key {

@@ -1,4 +1,4 @@
-pub mod audit;
+pub mod access_log;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -11,8 +11,8 @@ pub mod idempotency;
 pub mod models;
 pub mod narcotics_cache;
 pub mod openapi;
-pub mod reply;
 pub mod request_id;
+pub mod response;
 pub mod routes;
 pub mod schema;
 pub mod seed;

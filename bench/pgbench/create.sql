@@ -1,5 +1,5 @@
 -- POST /api/v1/messages/{category} — the statements the API runs for one accepted message, in
--- its one transaction (src/routes/messages/create.rs via src/audit.rs): 11 statements, all
+-- its one transaction (src/routes/messages/create.rs via src/access_log.rs): 11 statements, all
 -- prepared; the answer is built from what the transaction read and wrote (no read-back).
 -- Captured from the PostgreSQL log (log_statement = 'all'); bench/run re-captures and compares
 -- on every run.

@@ -1,7 +1,7 @@
 -- GET /api/v1/messages?box=inbox — first page (src/routes/messages/list.rs): one transaction
 -- with the acting unit, one page of 50 (+1 to know whether there is a next page) joined with
 -- its patients and units, the page's replies with their units, then one access-log entry per
--- patient the page shows (src/audit.rs audited_page, models/access_log.rs
+-- patient the page shows (src/access_log.rs logged_page, models/access_log.rs
 -- append_for_patients). Captured from the PostgreSQL log. :page_ids and :page_patients are
 -- the arrays the API sends for the page it served (patients in order of first appearance).
 BEGIN;

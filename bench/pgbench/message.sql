@@ -1,6 +1,6 @@
 -- GET /api/v1/messages/{id} (src/routes/messages/list.rs, view.rs): one transaction with the
 -- acting unit, the message joined with its patient and units, its replies with their units,
--- its history, then the access-log row (src/audit.rs). Captured from the PostgreSQL log.
+-- its history, then the access-log row (src/access_log.rs). Captured from the PostgreSQL log.
 -- :row_* are this client's message (pgbench cannot pick a string at random): each client loads
 -- row (client_id % rows) of bench_message_rows, which bench/run fills with ids from the reader's
 -- inbox, once, in its first transaction; every later transaction is exactly the API's.

@@ -4,7 +4,7 @@
 
 use diesel::PgConnection;
 
-use crate::audit::Subject;
+use crate::access_log::Subject;
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult};
 use crate::models::patient::{self, PatientRow};

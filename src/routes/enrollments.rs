@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::audit::{action, audited, audited_reply, Subject};
+use crate::access_log::{action, logged, logged_change, Subject};
 use crate::auth::Caller;
 use crate::domain::unit_kind::UnitKind;
 use crate::domain::{iso_date, municipality};
@@ -22,7 +22,7 @@ use crate::idempotency::Idempotency;
 use crate::models::enrollment::{self, EnrollmentRow, NewEnrollment};
 use crate::models::event::{self, kind};
 use crate::models::unit::UnitRow;
-use crate::reply::ApiReply;
+use crate::response::ApiResponse;
 use crate::routes::access;
 use crate::routes::patient_views::{enrollment as enrollment_view, load_enrollment, Enrollment};
 use crate::schema::patients;
@@ -148,13 +148,13 @@ pub async fn create_enrollment(
     id: web::Path<Uuid>,
     idem: Idempotency,
     body: ApiJson<StartEnrollment>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     let key = idem.prepared(&caller.hsa_id);
     let patient_id = id.into_inner();
     let today = state.clock.today();
     let start_date = parse_date(&body.0.start_date, "start_date", today)?;
     let c = caller.clone();
-    audited_reply(&state.pool, &caller, action::ENROLLMENT_START, Subject::patient(patient_id), key, move |conn, subject| {
+    logged_change(&state.pool, &caller, action::ENROLLMENT_START, Subject::patient(patient_id), key, move |conn, subject| {
         let caller = c;
         let unit = kommun_unit(conn, &caller, subject)?;
         lock_patient(conn, &unit, patient_id)?;
@@ -181,7 +181,7 @@ pub async fn create_enrollment(
             ("enrollments_no_overlap", overlap),
         ]))?;
         event::emit(conn, kind::ENROLLMENT_STARTED, row.created_at, &[unit.id], None, Some(patient_id))?;
-        ApiReply::created(format!("/api/v1/patients/{patient_id}/enrollments"), &enrollment_view(row, &unit, today))
+        ApiResponse::created(format!("/api/v1/patients/{patient_id}/enrollments"), &enrollment_view(row, &unit, today))
     })
     .await
 }
@@ -205,14 +205,14 @@ pub async fn end_enrollment(
     path: web::Path<(Uuid, Uuid)>,
     idem: Idempotency,
     body: ApiJson<EndEnrollment>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     let key = idem.prepared(&caller.hsa_id);
     let (patient_id, enrollment_id) = path.into_inner();
     let now = state.clock.now();
     let today = state.clock.today();
     let end_date = parse_date(&body.0.end_date, "end_date", today)?;
     let c = caller.clone();
-    audited_reply(&state.pool, &caller, action::ENROLLMENT_END, Subject::patient(patient_id), key, move |conn, subject| {
+    logged_change(&state.pool, &caller, action::ENROLLMENT_END, Subject::patient(patient_id), key, move |conn, subject| {
         let caller = c;
         let unit = kommun_unit(conn, &caller, subject)?;
         lock_patient(conn, &unit, patient_id)?;
@@ -241,7 +241,7 @@ pub async fn end_enrollment(
             .map_err(on_constraint(&[("enrollments_no_overlap", overlap)]))?;
         let at = row.ended_at.unwrap_or(row.created_at);
         event::emit(conn, kind::ENROLLMENT_ENDED, at, &units_of(&unit, &row), None, Some(patient_id))?;
-        ApiReply::ok(&load_enrollment(conn, row, today)?)
+        ApiResponse::ok(&load_enrollment(conn, row, today)?)
     })
     .await
 }
@@ -262,7 +262,7 @@ pub async fn list_enrollments(
     let patient_id = id.into_inner();
     let c = caller.clone();
     let today = state.clock.today();
-    let list = audited(
+    let list = logged(
         &state.pool,
         &caller,
         action::ENROLLMENT_LIST,

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::audit::{action, audited_page, Subject};
+use crate::access_log::{action, logged_page, Subject};
 use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::reply_window::to_stockholm;
@@ -146,7 +146,7 @@ pub async fn list_events(
             unit_id: Some(unit_id),
             ..Subject::default()
         };
-        let (rows, hsa) = audited_page(
+        let (rows, hsa) = logged_page(
             &state.pool,
             &caller,
             action::EVENT_LIST,

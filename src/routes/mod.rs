@@ -1,7 +1,7 @@
 //! HTTP routes, one module per resource; [`configure_api`] registers everything under `/api/v1`.
 
 pub mod access;
-pub mod audit;
+pub mod access_log;
 pub mod enrollments;
 pub mod events;
 pub mod health;
@@ -23,6 +23,6 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     enrollments::configure(cfg);
     messages::configure(cfg);
     rules::configure(cfg);
-    audit::configure(cfg);
+    access_log::configure(cfg);
     events::configure(cfg);
 }

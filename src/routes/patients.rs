@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::audit::{action, audited, audited_reply, Subject};
+use crate::access_log::{action, logged, logged_change, Subject};
 use crate::auth::Caller;
 use crate::domain::personnummer::Personnummer;
 use crate::error::{AppError, AppResult, Violation};
@@ -16,7 +16,7 @@ use crate::extract::ApiJson;
 use crate::idempotency::Idempotency;
 use crate::models::patient::{self, NewPatient};
 use crate::models::patient_relation;
-use crate::reply::ApiReply;
+use crate::response::ApiResponse;
 use crate::routes::access;
 use crate::routes::patient_views::{current_enrollment, Patient};
 use crate::state::AppState;
@@ -79,7 +79,7 @@ pub async fn register_patient(
     caller: Caller,
     idem: Idempotency,
     body: ApiJson<RegisterPatient>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     let key = idem.prepared(&caller.hsa_id);
     let body = body.0;
     let today = state.clock.today();
@@ -108,7 +108,7 @@ pub async fn register_patient(
         name,
     };
     let c = caller.clone();
-    audited_reply(
+    logged_change(
         &state.pool,
         &caller,
         action::PATIENT_REGISTER,
@@ -122,9 +122,9 @@ pub async fn register_patient(
             let current = current_enrollment(conn, row.id, today)?;
             let patient = Patient::new(row, current);
             if created {
-                ApiReply::created(format!("/api/v1/patients/{}", patient.id), &patient)
+                ApiResponse::created(format!("/api/v1/patients/{}", patient.id), &patient)
             } else {
-                ApiReply::ok(&patient)
+                ApiResponse::ok(&patient)
             }
         },
     )
@@ -148,7 +148,7 @@ pub async fn lookup_patient(
     let today = state.clock.today();
     let number = parse_number(&body.0.personal_identity_number, today)?;
     let c = caller.clone();
-    let patient = audited(
+    let patient = logged(
         &state.pool,
         &caller,
         action::PATIENT_LOOKUP,
@@ -183,7 +183,7 @@ pub async fn get_patient(
     let id = id.into_inner();
     let c = caller.clone();
     let today = state.clock.today();
-    let patient = audited(
+    let patient = logged(
         &state.pool,
         &caller,
         action::PATIENT_READ,

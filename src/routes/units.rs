@@ -17,7 +17,7 @@ use crate::error::{on_constraint, AppError, AppResult, Violation};
 use crate::extract::ApiJson;
 use crate::idempotency::{self, Idempotency};
 use crate::models::unit::{self, NewUnit, UnitChanges, UnitFilter, UnitRow};
-use crate::reply::ApiReply;
+use crate::response::ApiResponse;
 use crate::routes::{access, pagination};
 use crate::state::AppState;
 
@@ -334,7 +334,7 @@ pub async fn create_unit(
     caller: Caller,
     idem: Idempotency,
     body: ApiJson<CreateUnit>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     access::require_role(&caller, Role::Admin)?;
     let key = idem.prepared(&caller.hsa_id);
     let body = body.0;
@@ -356,7 +356,7 @@ pub async fn create_unit(
         access::acting_unit_or_admin(conn, &caller)?;
         let row =
             unit::insert(conn, &new).map_err(on_constraint(&[("units_hsa_id_key", hsa_taken)]))?;
-        ApiReply::created(format!("/api/v1/units/{}", row.id), &Unit::from(row))
+        ApiResponse::created(format!("/api/v1/units/{}", row.id), &Unit::from(row))
     })
     .await
 }
@@ -376,7 +376,7 @@ pub async fn patch_unit(
     id: web::Path<Uuid>,
     idem: Idempotency,
     body: ApiJson<PatchUnit>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     access::require_role(&caller, Role::Admin)?;
     let key = idem.prepared(&caller.hsa_id);
     let id = id.into_inner();
@@ -401,7 +401,7 @@ pub async fn patch_unit(
             active: body.active,
             updated_at: Some(now),
         };
-        ApiReply::ok(&Unit::from(unit::update(conn, id, &changes)?))
+        ApiResponse::ok(&Unit::from(unit::update(conn, id, &changes)?))
     })
     .await
 }

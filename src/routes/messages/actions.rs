@@ -6,13 +6,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::action;
+use crate::access_log::action;
 use crate::auth::Caller;
 use crate::domain::lifecycle::Action;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::idempotency::Idempotency;
-use crate::reply::ApiReply;
+use crate::response::ApiResponse;
 use crate::routes::access;
 use crate::routes::messages::change::{advance, change_message, decide};
 use crate::routes::messages::view::Message;
@@ -67,7 +67,7 @@ pub async fn read_message(
     caller: Caller,
     idem: Idempotency,
     id: web::Path<Uuid>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     let key = idem.prepared(&caller.hsa_id);
     change_message(
         &state,
@@ -99,7 +99,7 @@ pub async fn close_message(
     caller: Caller,
     idem: Idempotency,
     id: web::Path<Uuid>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     let key = idem.prepared(&caller.hsa_id);
     change_message(
         &state,
@@ -134,7 +134,7 @@ pub async fn cancel_message(
     idem: Idempotency,
     id: web::Path<Uuid>,
     body: ApiJson<CancelMessage>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     let key = idem.prepared(&caller.hsa_id);
     let cancel = body.0;
     let comment = cancel

@@ -8,7 +8,7 @@ use diesel::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::audit::{audited_reply, Subject};
+use crate::access_log::{logged_change, Subject};
 use crate::auth::Caller;
 use crate::domain::lifecycle::{apply, Action, Party, Refusal, Status};
 use crate::error::{AppError, AppResult};
@@ -16,7 +16,7 @@ use crate::idempotency::PreparedKey;
 use crate::models::event::{self, kind};
 use crate::models::message::{self, MessageRow, NewStatusChange};
 use crate::models::unit::UnitRow;
-use crate::reply::ApiReply;
+use crate::response::ApiResponse;
 use crate::routes::access;
 use crate::routes::messages::view;
 use crate::state::AppState;
@@ -165,7 +165,7 @@ pub async fn change_message<F>(
     key: Option<PreparedKey>,
     created: bool,
     change: F,
-) -> AppResult<ApiReply>
+) -> AppResult<ApiResponse>
 where
     F: FnOnce(
             &mut PgConnection,
@@ -179,7 +179,7 @@ where
 {
     let c = caller.clone();
     let clock = state.clock;
-    audited_reply(
+    logged_change(
         &state.pool,
         caller,
         audit_action,
@@ -203,9 +203,9 @@ where
                 .ok_or_else(|| anyhow::anyhow!("changed message {} not found", row.id))?;
             let view = view::build_one(conn, listed, now)?;
             if created {
-                ApiReply::created(format!("/api/v1/messages/{}", view.id), &view)
+                ApiResponse::created(format!("/api/v1/messages/{}", view.id), &view)
             } else {
-                ApiReply::ok(&view)
+                ApiResponse::ok(&view)
             }
         },
     )

@@ -7,7 +7,7 @@ use actix_web::{post, web};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::audit::{action, audited_reply};
+use crate::access_log::{action, logged_change};
 use crate::auth::Caller;
 use crate::domain::lifecycle::Status;
 use crate::domain::reply_window::ReplyWindow;
@@ -17,7 +17,7 @@ use crate::idempotency::Idempotency;
 use crate::models::event::{self, kind};
 use crate::models::message::{self, Listed, MessageRow};
 use crate::models::raw_json::RawJson;
-use crate::reply::ApiReply;
+use crate::response::ApiResponse;
 use crate::routes::messages::details::{
     BokningDetails, Details, ProvtagningDetails, ReceptDetails, UppfoljningDetails,
 };
@@ -33,14 +33,14 @@ pub async fn create<D: Details>(
     caller: Caller,
     idem: Idempotency,
     raw: Value,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     let key = idem.prepared(&caller.hsa_id);
     let now = state.clock.now();
     let parsed = parse::<D>(raw, now);
     let st = state.clone();
     let c = caller.clone();
     let named = named(&parsed);
-    audited_reply(
+    logged_change(
         &state.pool,
         &caller,
         action::MESSAGE_CREATE,
@@ -108,7 +108,7 @@ pub async fn create<D: Details>(
             };
             // A new message has no replies yet.
             let created = view::assemble(listed, Vec::new(), now);
-            ApiReply::created(format!("/api/v1/messages/{}", created.id), &created)
+            ApiResponse::created(format!("/api/v1/messages/{}", created.id), &created)
         },
     )
     .await
@@ -124,7 +124,7 @@ pub async fn create_recept(
     caller: Caller,
     idem: Idempotency,
     body: ApiJson<Value>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     create::<ReceptDetails>(state, caller, idem, body.0).await
 }
 
@@ -138,7 +138,7 @@ pub async fn create_provtagning(
     caller: Caller,
     idem: Idempotency,
     body: ApiJson<Value>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     create::<ProvtagningDetails>(state, caller, idem, body.0).await
 }
 
@@ -152,7 +152,7 @@ pub async fn create_uppfoljning(
     caller: Caller,
     idem: Idempotency,
     body: ApiJson<Value>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     create::<UppfoljningDetails>(state, caller, idem, body.0).await
 }
 
@@ -166,6 +166,6 @@ pub async fn create_bokning(
     caller: Caller,
     idem: Idempotency,
     body: ApiJson<Value>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     create::<BokningDetails>(state, caller, idem, body.0).await
 }

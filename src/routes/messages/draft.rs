@@ -7,7 +7,7 @@ use diesel::PgConnection;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::audit::Subject;
+use crate::access_log::Subject;
 use crate::auth::Caller;
 use crate::domain::lifecycle::Party;
 use crate::domain::reply_window::to_stockholm;

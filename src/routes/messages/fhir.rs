@@ -8,7 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::audit::{action, audited, Subject};
+use crate::access_log::{action, logged, Subject};
 use crate::auth::Caller;
 use crate::domain::lifecycle::Status;
 use crate::domain::personnummer::IdKind;
@@ -136,7 +136,7 @@ pub async fn get_message_fhir(
     let id = id.into_inner();
     let c = caller.clone();
     let now = state.clock.now();
-    let msg = audited(
+    let msg = logged(
         &state.pool,
         &caller,
         action::MESSAGE_FHIR,

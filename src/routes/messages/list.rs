@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::audit::{action, audited, audited_page, Subject};
+use crate::access_log::{action, logged, logged_page, Subject};
 use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::category::Category;
@@ -15,7 +15,7 @@ use crate::domain::lifecycle::{Mailbox, Status};
 use crate::error::{AppError, AppResult};
 use crate::models::message::{self, MessageFilter};
 use crate::models::patient_relation;
-use crate::reply::ApiReply;
+use crate::response::ApiResponse;
 use crate::routes::messages::view::{self, Message};
 use crate::routes::{access, pagination};
 use crate::state::AppState;
@@ -105,7 +105,7 @@ pub async fn list_messages(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<MessageQuery>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     let q = query.into_inner();
     let who = caller.clone();
     let limit = pagination::limit(q.limit)?;
@@ -128,7 +128,7 @@ pub async fn list_messages(
         if let Some(pid) = q.patient_id {
             if !patient_relation::exists_for(conn, &unit, pid)? {
                 subject.refused = true;
-                return ApiReply::ok(&MessagePage {
+                return ApiResponse::ok(&MessagePage {
                     items: Vec::new(),
                     next_cursor: None,
                 });
@@ -157,7 +157,7 @@ pub async fn list_messages(
             items: view::build(conn, rows, now)?,
             next_cursor,
         };
-        ApiReply::ok_with_capacity(&page, PAGE_BYTES_PER_ITEM * (page.items.len() + 1))
+        ApiResponse::ok_with_capacity(&page, PAGE_BYTES_PER_ITEM * (page.items.len() + 1))
     };
     // Every page is logged for each patient it shows; a filter on a patient is logged for
     // that patient even when the page is empty.
@@ -165,7 +165,7 @@ pub async fn list_messages(
         Some(pid) => (action::MESSAGE_LIST_PATIENT, Subject::patient(pid)),
         None => (action::MESSAGE_LIST, Subject::default()),
     };
-    audited_page(&state.pool, &who, audit_action, named, work).await
+    logged_page(&state.pool, &who, audit_action, named, work).await
 }
 
 /// Mailbox counts.
@@ -174,7 +174,7 @@ pub async fn list_messages(
 /// badge of a frontend.
 #[utoipa::path(tag = "messages", responses((status = 200, description = "The counts.", body = MessageSummary)))]
 #[get("/messages/summary")]
-pub async fn message_summary(state: web::Data<AppState>, caller: Caller) -> AppResult<ApiReply> {
+pub async fn message_summary(state: web::Data<AppState>, caller: Caller) -> AppResult<ApiResponse> {
     access::require_role(&caller, Role::Personal)?;
     let now = state.clock.now();
     let summary = db::run(&state.pool, move |conn| {
@@ -201,7 +201,7 @@ pub async fn message_summary(state: web::Data<AppState>, caller: Caller) -> AppR
             counts.overdue = overdue;
         }
         let [inbox, outbox] = boxes;
-        ApiReply::ok(&MessageSummary {
+        ApiResponse::ok(&MessageSummary {
             unit_id: unit.id,
             inbox,
             outbox,
@@ -225,18 +225,18 @@ pub async fn get_message(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     let id = id.into_inner();
     let c = caller.clone();
     let now = state.clock.now();
-    audited(
+    logged(
         &state.pool,
         &caller,
         action::MESSAGE_READ,
         Subject::message(id),
         move |conn, subject| {
             let msg = view::read_one(conn, &c, id, now, subject)?;
-            ApiReply::ok_with_capacity(&msg, 2 * PAGE_BYTES_PER_ITEM)
+            ApiResponse::ok_with_capacity(&msg, 2 * PAGE_BYTES_PER_ITEM)
         },
     )
     .await

@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::action;
+use crate::access_log::action;
 use crate::auth::Caller;
 use crate::domain::lifecycle::Action;
 use crate::domain::narcotics::NarcoticsIndex;
@@ -18,7 +18,7 @@ use crate::extract::{from_value, ApiJson};
 use crate::idempotency::Idempotency;
 use crate::models::event::kind;
 use crate::models::message::{self, ReplyRow};
-use crate::reply::ApiReply;
+use crate::response::ApiResponse;
 use crate::routes::messages::change::{advance, change_message, decide, emit};
 use crate::routes::messages::draft_input::{refused, rule_violations, scan_keys};
 use crate::routes::messages::field_checks::check_text;
@@ -151,7 +151,7 @@ pub async fn reply_to_message(
     idem: Idempotency,
     id: web::Path<Uuid>,
     body: ApiJson<Value>,
-) -> AppResult<ApiReply> {
+) -> AppResult<ApiResponse> {
     let key = idem.prepared(&caller.hsa_id);
     let parsed = parse_reply(body.0);
     let st = state.clone();

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::audit::{action, audited};
+use crate::access_log::{action, logged};
 use crate::auth::Caller;
 use crate::error::{AppResult, Violation};
 use crate::extract::ApiJson;
@@ -38,7 +38,7 @@ pub async fn check<D: Details>(
     let st = state.clone();
     let c = caller.clone();
     let named = named(&parsed);
-    let violations = audited(
+    let violations = logged(
         &state.pool,
         &caller,
         action::MESSAGE_VALIDATE,

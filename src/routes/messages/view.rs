@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::Subject;
+use crate::access_log::Subject;
 use crate::auth::Caller;
 use crate::domain::category::Category;
 use crate::domain::lifecycle::Status;

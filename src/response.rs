@@ -9,7 +9,7 @@ use crate::error::AppResult;
 
 /// A stored or fresh success answer.
 #[derive(Debug, Clone)]
-pub struct ApiReply {
+pub struct ApiResponse {
     /// Status code (2xx).
     pub status: StatusCode,
     /// `Location` header, for created resources.
@@ -22,7 +22,7 @@ pub struct ApiReply {
     pub replayed: bool,
 }
 
-impl ApiReply {
+impl ApiResponse {
     /// 200 with `value` as JSON.
     pub fn ok<T: Serialize>(value: &T) -> AppResult<Self> {
         Self::with_status(StatusCode::OK, None, value)
@@ -71,7 +71,7 @@ impl ApiReply {
     }
 }
 
-impl Responder for ApiReply {
+impl Responder for ApiResponse {
     type Body = actix_web::body::BoxBody;
 
     fn respond_to(self, _: &HttpRequest) -> HttpResponse {

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::audit::{action, audited, audited_page, Subject};
+use crate::access_log::{action, logged, logged_page, Subject};
 use crate::auth::{Caller, Role};
 use crate::domain::reply_window::to_stockholm;
 use crate::error::{AppError, AppResult};
@@ -233,7 +233,7 @@ pub async fn list_access_log(
     // each patient it shows, and to the patient the filter names.
     let named = filter.patient_id.map(Subject::patient).unwrap_or_default();
     let c = caller.clone();
-    let result = audited_page(
+    let result = logged_page(
         &state.pool,
         &caller,
         action::AUDIT_READ,
@@ -275,7 +275,7 @@ pub async fn patient_access_log(
         ..AccessLogFilter::default()
     };
     let c = caller.clone();
-    let result = audited(
+    let result = logged(
         &state.pool,
         &caller,
         action::PATIENT_ACCESS_LOG,

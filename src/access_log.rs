@@ -1,9 +1,9 @@
 //! The patient-data access log (PDL, HSLF-FS 2016:40 4 kap. 9 §): every answer that carries a
 //! patient's data is logged, for each patient it shows.
 //!
-//! - [`audited`]: a use case about one patient or message (read, create, reply, lookup…)
+//! - [`logged`]: a use case about one patient or message (read, create, reply, lookup…)
 //!   writes exactly one entry.
-//! - [`audited_page`]: a listing (a mailbox page, the access log, the feed) writes one entry per
+//! - [`logged_page`]: a listing (a mailbox page, the access log, the feed) writes one entry per
 //!   patient the page shows, and one for the patient its filter named; a page that shows no
 //!   patient writes nothing.
 //!
@@ -24,8 +24,8 @@ use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Claim, PreparedKey};
 use crate::models::access_log::{self, NewAccessLog};
 use crate::models::{message, unit};
-use crate::reply::ApiReply;
 use crate::request_id;
+use crate::response::ApiResponse;
 
 /// Stable action codes of the access log.
 pub mod action {
@@ -83,7 +83,7 @@ pub struct Subject {
     pub patient_id: Option<Uuid>,
     /// The message.
     pub message_id: Option<Uuid>,
-    /// The patients a page shows ([`audited_page`] logs each once).
+    /// The patients a page shows ([`logged_page`] logs each once).
     pub shown: Vec<Uuid>,
     /// The request was answered, but what it named is out of the caller's reach: the entry is
     /// `denied`.
@@ -188,7 +188,7 @@ fn is_refusal(e: &AppError) -> bool {
 /// `named` is what the request itself named (a patient or message id in the URL or body);
 /// `work` may add to it. A refusal of a request that named a patient or message is logged as
 /// `denied`.
-pub async fn audited<F, T>(
+pub async fn logged<F, T>(
     pool: &DbPool,
     caller: &Caller,
     action: &'static str,
@@ -202,11 +202,11 @@ where
     run(pool, caller, action, named, Entries::One, work).await
 }
 
-/// Like [`audited`] for a listing: `work` puts the patients its page shows in
+/// Like [`logged`] for a listing: `work` puts the patients its page shows in
 /// [`Subject::shown`], and one entry is written for each of them (and for the patient `named`,
 /// if any) in the page's transaction. A page that shows no patient and named none is not
 /// logged.
-pub async fn audited_page<F, T>(
+pub async fn logged_page<F, T>(
     pool: &DbPool,
     caller: &Caller,
     action: &'static str,
@@ -282,20 +282,20 @@ where
     }
 }
 
-/// [`audited`] for a use case that changes something: under the request's idempotency key
-/// (claimed and completed in the same transaction), answering with an [`ApiReply`].
-pub async fn audited_reply<F>(
+/// [`logged`] for a use case that changes something: under the request's idempotency key
+/// (claimed and completed in the same transaction), answering with an [`ApiResponse`].
+pub async fn logged_change<F>(
     pool: &DbPool,
     caller: &Caller,
     action: &'static str,
     named: Subject,
     key: Option<PreparedKey>,
     work: F,
-) -> AppResult<ApiReply>
+) -> AppResult<ApiResponse>
 where
-    F: FnOnce(&mut PgConnection, &mut Subject) -> AppResult<ApiReply> + Send + 'static,
+    F: FnOnce(&mut PgConnection, &mut Subject) -> AppResult<ApiResponse> + Send + 'static,
 {
-    audited(pool, caller, action, named, move |conn, subject| {
+    logged(pool, caller, action, named, move |conn, subject| {
         if let Some(k) = &key {
             if let Claim::Replay(reply) = idempotency::claim(conn, k)? {
                 return Ok(reply);
