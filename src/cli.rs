@@ -1,4 +1,6 @@
-//! The command line: `serve` (default), `migrate`, `openapi`, `token`, `seed-demo`.
+//! The command line: `serve` (the default), `migrate`, `openapi`, `token`, `seed-demo`,
+//! `audit purge` and `narcotics import FILE` — seven subcommands; `samverkan --help` lists them
+//! with their options.
 
 use clap::{Args, Parser, Subcommand};
 

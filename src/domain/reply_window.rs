@@ -125,11 +125,11 @@ pub fn stockholm_datetime(date: Date, time: Time) -> OffsetDateTime {
 
 /// The effective sending moment of a message sent at `local` (already in Stockholm time).
 fn effective_sending_moment(local: OffsetDateTime) -> OffsetDateTime {
-    let (date, time) = (local.date(), local.time());
-    if is_working_day(date) && time < OFFICE_OPENS {
-        stockholm_datetime(date, OFFICE_OPENS)
-    } else if is_working_day(date) && time < OFFICE_CLOSES {
+    let date = local.date();
+    if is_office_time(local) {
         local
+    } else if is_working_day(date) && local.time() < OFFICE_OPENS {
+        stockholm_datetime(date, OFFICE_OPENS)
     } else {
         stockholm_datetime(next_working_day(date), OFFICE_OPENS)
     }

@@ -113,11 +113,6 @@ pub fn find_urgency(text: &str) -> Vec<UrgencyHit> {
     hits
 }
 
-/// Whether `text` signals urgency at all.
-pub fn is_urgent(text: &str) -> bool {
-    !find_urgency(text).is_empty()
-}
-
 /// Whether the term at tokens `first..=last` is negated (see the module documentation).
 fn is_negated(tokens: &Tokens<'_>, first: usize, last: usize) -> bool {
     let words = tokens.as_slice();
@@ -252,8 +247,6 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_not_urgent() {
-        assert!(!is_urgent(
-            "Hej! Kan ni förnya receptet på Enalapril? Tack."
-        ));
+        assert!(find_urgency("Hej! Kan ni förnya receptet på Enalapril? Tack.").is_empty());
     }
 }
