@@ -21,17 +21,30 @@ use crate::routes::access;
 use crate::routes::patient_views::{current_enrollment, Patient};
 use crate::state::AppState;
 
+/// The shape of a personnummer or samordningsnummer as a request gives it: 10 or 12 digits,
+/// with or without `-`/`+`, month 01–12, day 01–31 or 61–91 (samordningsnummer). The date and
+/// the check digit are then checked by `Personnummer::parse`.
+fn number_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some(
+            "Personnummer or samordningsnummer: 10 or 12 digits, with or without `-`/`+`.",
+        ))
+        .examples([serde_json::json!("19121212-1212")])
+        .min_length(Some(10))
+        .max_length(Some(13))
+        .pattern(Some(
+            "^([0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])-?[0-9]{4}|[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])[-+]?[0-9]{4})$",
+        ))
+        .build()
+}
+
 /// A patient to register.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterPatient {
     /// Personnummer or samordningsnummer: 10 or 12 digits, with or without `-`/`+`.
-    #[schema(
-        example = "19121212-1212",
-        min_length = 10,
-        max_length = 13,
-        pattern = "^([0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])-?[0-9]{4}|[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])[-+]?[0-9]{4})$"
-    )]
+    #[schema(schema_with = number_schema)]
     pub personal_identity_number: String,
     /// Name, 1–200 characters.
     #[schema(min_length = 1, max_length = 200)]
@@ -43,12 +56,7 @@ pub struct RegisterPatient {
 #[serde(deny_unknown_fields)]
 pub struct LookupPatient {
     /// Personnummer or samordningsnummer: 10 or 12 digits, with or without `-`/`+`.
-    #[schema(
-        example = "19121212-1212",
-        min_length = 10,
-        max_length = 13,
-        pattern = "^([0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])-?[0-9]{4}|[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])[-+]?[0-9]{4})$"
-    )]
+    #[schema(schema_with = number_schema)]
     pub personal_identity_number: String,
 }
 
