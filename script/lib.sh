@@ -80,3 +80,29 @@ sv_http_status() {
     *) printf '000\n' ;;
     esac
 }
+
+# sv_demo_tokens BIN: mints the five demo tokens `script/server` prints and README uses, into
+# NURSE_TOKEN, DOCTOR_TOKEN, ADMIN_TOKEN, AUDITOR_TOKEN and INTEGRATION_TOKEN (valid 12 hours;
+# BIN's `token` subcommand signs with SAMVERKAN_JWT_HS256_SECRET).
+sv_mint() {
+    local bin=$1 token
+    shift
+    token=$("$bin" token "$@") || sv_die "samverkan token $* failed"
+    token=${token//[[:space:]]/}
+    [ -n "$token" ] || sv_die "samverkan token $* printed nothing"
+    printf '%s\n' "$token"
+}
+sv_demo_tokens() {
+    local bin=$1
+    NURSE_TOKEN=$(sv_mint "$bin" --sub SE2321000115-DEMOP0001 --unit SE2321000115-DEMOK1380 \
+        --name "Kerstin Demo" --role personal --legitimerad --profession sjukskoterska --ttl-minutes 720)
+    DOCTOR_TOKEN=$(sv_mint "$bin" --sub SE2321000115-DEMOP0002 --unit SE2321000115-DEMOVC01 \
+        --name "Doktor Demo" --role personal --legitimerad --profession lakare --ttl-minutes 720)
+    ADMIN_TOKEN=$(sv_mint "$bin" --sub SE2321000115-DEMOP0003 --unit SE2321000115-DEMOADM1 \
+        --name "Admin Demo" --role admin --ttl-minutes 720)
+    AUDITOR_TOKEN=$(sv_mint "$bin" --sub SE2321000115-DEMOP0004 --unit SE2321000115-DEMOK1380 \
+        --name "Granskare Demo" --role granskare --ttl-minutes 720)
+    INTEGRATION_TOKEN=$(sv_mint "$bin" --sub SE2321000115-DEMOINT1 --unit SE2321000115-DEMOVC01 \
+        --name "Integration Demo" --role integration --units SE2321000115-DEMOVC01 \
+        --units SE2321000115-DEMOK1380 --ttl-minutes 720)
+}
