@@ -18,7 +18,7 @@
 use diesel::PgConnection;
 use uuid::Uuid;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Claim, PreparedKey};
@@ -88,6 +88,8 @@ pub struct Subject {
     /// The request was answered, but what it named is out of the caller's reach: the entry is
     /// `denied`.
     pub refused: bool,
+    /// The role the caller acted in, once the use case has decided it (see `routes::access`).
+    pub role: Option<Role>,
 }
 
 impl Subject {
@@ -116,6 +118,9 @@ struct Actor {
     name: Option<String>,
     unit_hsa_id: Option<String>,
     request_id: String,
+    /// The caller's role when the token grants exactly one: the role of a refusal logged before
+    /// the use case decided which role it acts in.
+    only_role: Option<Role>,
 }
 
 /// How many entries an access leaves.
@@ -145,6 +150,7 @@ fn write(
         patient_id: subject.patient_id,
         message_id: subject.message_id,
         request_id: &actor.request_id,
+        actor_role: subject.role.or(actor.only_role).map(Role::as_str),
     };
     let written = match entries {
         Entries::One => access_log::append(conn, &entry),
@@ -237,6 +243,10 @@ where
         name: caller.name.clone(),
         unit_hsa_id: caller.unit_hsa_id.clone(),
         request_id: request_id::current().unwrap_or_default(),
+        only_role: match caller.roles.as_slice() {
+            [role] => Some(*role),
+            _ => None,
+        },
     };
     let denied_actor = actor.clone();
     let (named_patient, named_message) = (named.patient_id, named.message_id);

@@ -43,6 +43,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// The code tokens and the access log use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Personal => "personal",
+            Self::Admin => "admin",
+            Self::Granskare => "granskare",
+            Self::Integration => "integration",
+        }
+    }
+
     fn parse(s: &str) -> Option<Self> {
         match s {
             "personal" => Some(Self::Personal),

@@ -13,6 +13,7 @@ diesel::table! {
         patient_id -> Nullable<Uuid>,
         message_id -> Nullable<Uuid>,
         request_id -> Text,
+        actor_role -> Nullable<Text>,
     }
 }
 

@@ -69,6 +69,16 @@ pub fn find_by_hsa_id(conn: &mut PgConnection, hsa_id: &str) -> QueryResult<Opti
         .optional()
 }
 
+/// The ids of the units with these HSA-ids (compared case-insensitively); unknown ones are left
+/// out.
+pub fn ids_of_hsa_ids(conn: &mut PgConnection, hsa_ids: &[String]) -> QueryResult<Vec<Uuid>> {
+    let wanted: Vec<String> = hsa_ids.iter().map(|h| h.to_uppercase()).collect();
+    units::table
+        .filter(units::hsa_id_norm.eq_any(&wanted))
+        .select(units::id)
+        .load(conn)
+}
+
 /// Finds a unit by id.
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UnitRow>> {
     units::table

@@ -53,12 +53,7 @@ pub fn require_role(caller: &Caller, role: Role) -> AppResult<()> {
     if caller.has_role(role) {
         Ok(())
     } else {
-        let name = match role {
-            Role::Personal => "personal",
-            Role::Admin => "admin",
-            Role::Granskare => "granskare",
-            Role::Integration => "integration",
-        };
+        let name = role.as_str();
         Err(AppError::Forbidden {
             code: "ROLE_REQUIRED",
             detail: format!("This needs the role `{name}`."),
@@ -103,5 +98,42 @@ pub fn staff_unit(
     require_role(caller, Role::Personal)?;
     let unit = acting_unit(conn, caller)?;
     subject.unit_id = Some(unit.id);
+    subject.role = Some(Role::Personal);
+    Ok(unit)
+}
+
+/// An integration platform acting for the units of its token's `units` claim: role
+/// `integration`, an active acting unit (noted on the access-log subject with the role), and
+/// the directory ids of the claimed units that exist (403 `NO_FEED_UNITS` when none does).
+pub fn integration_units(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    subject: &mut Subject,
+) -> AppResult<Vec<uuid::Uuid>> {
+    require_role(caller, Role::Integration)?;
+    let unit = acting_unit(conn, caller)?;
+    subject.unit_id = Some(unit.id);
+    subject.role = Some(Role::Integration);
+    let ids = unit::ids_of_hsa_ids(conn, &caller.units)?;
+    if ids.is_empty() {
+        return Err(AppError::Forbidden {
+            code: "NO_FEED_UNITS",
+            detail: "The token's `units` claim names no unit of the directory.".into(),
+        });
+    }
+    Ok(ids)
+}
+
+/// A log reviewer: role `granskare` and an active acting unit, noted on the access-log subject
+/// with the role.
+pub fn reviewer_unit(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    subject: &mut Subject,
+) -> AppResult<UnitRow> {
+    require_role(caller, Role::Granskare)?;
+    let unit = acting_unit(conn, caller)?;
+    subject.unit_id = Some(unit.id);
+    subject.role = Some(Role::Granskare);
     Ok(unit)
 }

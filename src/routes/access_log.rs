@@ -12,7 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::access_log::{action, logged, logged_page, Subject};
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::domain::reply_window::to_stockholm;
 use crate::error::{AppError, AppResult};
 use crate::models::access_log::{self, AccessLogFilter, AccessLogRow};
@@ -33,6 +33,10 @@ pub struct AccessLogEntry {
     pub actor_hsa_id: String,
     /// Who (name).
     pub actor_name: Option<String>,
+    /// The role the actor acted in: `personal`, `granskare`, `integration` (an integration
+    /// platform: a machine), `admin`; null for entries written before roles were logged.
+    #[schema(example = "personal")]
+    pub actor_role: Option<String>,
     /// The acting unit (null when the token's unit was not in the directory).
     pub unit_id: Option<Uuid>,
     /// The acting unit's HSA-id as the token named it.
@@ -173,6 +177,7 @@ fn page(conn: &mut PgConnection, filter: &AccessLogFilter, limit: i64) -> AppRes
                 at: to_stockholm(r.at),
                 actor_hsa_id: r.actor_hsa_id,
                 actor_name: r.actor_name,
+                actor_role: r.actor_role,
                 unit_id: r.unit_id,
                 unit_hsa_id: r.unit_hsa_id,
                 action: r.action,
@@ -239,8 +244,7 @@ pub async fn list_access_log(
         action::AUDIT_READ,
         named,
         move |conn, subject| {
-            access::require_role(&c, Role::Granskare)?;
-            subject.unit_id = Some(access::acting_unit(conn, &c)?.id);
+            access::reviewer_unit(conn, &c, subject)?;
             let page = page(conn, &filter, limit)?;
             subject.shown = page.items.iter().filter_map(|e| e.patient_id).collect();
             Ok(page)
@@ -281,8 +285,7 @@ pub async fn patient_access_log(
         action::PATIENT_ACCESS_LOG,
         Subject::patient(patient_id),
         move |conn, subject| {
-            access::require_role(&c, Role::Granskare)?;
-            subject.unit_id = Some(access::acting_unit(conn, &c)?.id);
+            access::reviewer_unit(conn, &c, subject)?;
             patient::find(conn, patient_id)?.ok_or_else(|| AppError::not_found("patient"))?;
             page(conn, &filter, limit)
         },

@@ -121,36 +121,23 @@ pub async fn list_events(
     }
     access::require_role(&caller, Role::Integration)?;
     let c = caller.clone();
-    let (unit_id, ids): (Uuid, Vec<Uuid>) = db::run(&state.pool, move |conn| {
-        let unit = access::acting_unit(conn, &c)?;
-        let wanted: Vec<String> = c.units.iter().map(|u| u.to_uppercase()).collect();
-        let ids = units::table
-            .filter(units::hsa_id_norm.eq_any(&wanted))
-            .select(units::id)
-            .load::<Uuid>(conn)?;
-        Ok((unit.id, ids))
+    // Who reads, and for which units: resolved once for the whole long-poll.
+    let (named, ids): (Subject, Vec<Uuid>) = db::run(&state.pool, move |conn| {
+        let mut named = Subject::default();
+        let ids = access::integration_units(conn, &c, &mut named)?;
+        Ok((named, ids))
     })
     .await?;
-    if ids.is_empty() {
-        return Err(AppError::Forbidden {
-            code: "NO_FEED_UNITS",
-            detail: "The token's `units` claim names no unit of the directory.".into(),
-        });
-    }
     let deadline = Instant::now() + Duration::from_secs(wait);
     loop {
         let ids = ids.clone();
         // A batch names patients: it is logged, one `event.list` entry per patient, in the
         // transaction that reads it (an empty batch writes nothing).
-        let named = Subject {
-            unit_id: Some(unit_id),
-            ..Subject::default()
-        };
         let (rows, hsa) = logged_page(
             &state.pool,
             &caller,
             action::EVENT_LIST,
-            named,
+            named.clone(),
             move |conn, subject| {
                 event::number_pending(conn)?;
                 let rows = event::after(conn, after, &ids, limit)?;

@@ -264,9 +264,9 @@ async fn an_auditor_reviews_the_log_but_touches_no_message() {
 }
 
 #[actix_web::test]
-async fn an_integration_client_reads_the_feed_only() {
+async fn an_integration_client_reads_the_feed_and_the_messages_of_its_units_only() {
     let expected = [
-        200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403,
+        200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403,
         403, 403, 403, 403, 200, 200, 403, 200,
     ];
     check(

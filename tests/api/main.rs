@@ -14,6 +14,7 @@ mod fhir;
 mod health;
 mod helpers;
 mod idempotency;
+mod integration_reads;
 mod messages;
 mod narcotics;
 mod openapi;

@@ -122,7 +122,8 @@ pub fn communication(m: &Message) -> Value {
 /// (1.2.752.129.2.1.3.1) or samordningsnummer (1.2.752.129.2.1.3.3), sender and recipient as
 /// Organization identifiers by HSA-id (1.2.752.129.2.1.4.1), sent, received, the text as
 /// payload, and the replies as contained Communications `inResponseTo` it. Same access rule
-/// as reading the message: other units get 404.
+/// as reading the message — the two units' staff, and integration platforms for their units;
+/// anyone else gets 404 — and logged the same way (`message.fhir`).
 #[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), responses(
     (status = 200, description = "A FHIR R4 Communication.", content_type = "application/fhir+json", body = Object),
     (status = 404, description = "No such message, or not one of the caller's unit."),

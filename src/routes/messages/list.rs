@@ -213,9 +213,10 @@ pub async fn message_summary(state: web::Data<AppState>, caller: Caller) -> AppR
 
 /// Get a message.
 ///
-/// One message with its thread of replies and its status history. Only staff of the sending
-/// or receiving unit see it; for anyone else the answer is the same 404 as for an id that does
-/// not exist.
+/// One message with its thread of replies and its status history. Staff of the sending or
+/// receiving unit see it, and an integration platform (role `integration`) whose token's `units`
+/// name one of the two; for anyone else the answer is the same 404 as for an id that does not
+/// exist. Every read is in the access log, with the role the reader acted in.
 #[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), responses(
     (status = 200, description = "The message.", body = Message),
     (status = 404, description = "No such message, or not one of the caller's unit."),

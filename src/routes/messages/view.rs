@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::access_log::Subject;
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use crate::domain::category::Category;
 use crate::domain::lifecycle::Status;
 use crate::domain::personnummer::IdKind;
@@ -290,8 +290,11 @@ pub fn assemble(l: Listed, replies: Vec<ReplyWithUnit>, now: OffsetDateTime) -> 
     }
 }
 
-/// One message with its thread and history, if the caller's unit is a party to it — otherwise
-/// the same 404 as for an id that does not exist. Notes the patient on the access-log subject.
+/// One message with its thread and history, for a reader who may see it — otherwise the same
+/// 404 as for an id that does not exist. Care staff (`personal`) see the messages of their
+/// acting unit; an integration platform (`integration`, without `personal`) those whose sender
+/// or recipient is among its token's units. Notes the patient and the role on the access-log
+/// subject.
 pub fn read_one(
     conn: &mut diesel::PgConnection,
     caller: &Caller,
@@ -299,9 +302,16 @@ pub fn read_one(
     now: OffsetDateTime,
     subject: &mut Subject,
 ) -> AppResult<Message> {
-    let unit = access::staff_unit(conn, caller, subject)?;
+    let visible: Vec<Uuid> =
+        if caller.has_role(Role::Integration) && !caller.has_role(Role::Personal) {
+            access::integration_units(conn, caller, subject)?
+        } else {
+            vec![access::staff_unit(conn, caller, subject)?.id]
+        };
     let listed = message::find_listed(conn, id)?
-        .filter(|l| l.row.sender_unit_id == unit.id || l.row.recipient_unit_id == unit.id)
+        .filter(|l| {
+            visible.contains(&l.row.sender_unit_id) || visible.contains(&l.row.recipient_unit_id)
+        })
         .ok_or_else(|| AppError::not_found("message"))?;
     subject.patient_id = Some(listed.row.patient_id);
     build_one(conn, listed, now)
