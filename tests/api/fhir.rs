@@ -33,7 +33,7 @@ const EVENT_STATUS: [&str; 8] = [
 
 /// The official schema as a whole (its root is a `oneOf` over every resource), and the same
 /// document narrowed to `#/definitions/Communication`; compiled once for the test binary.
-fn validators() -> &'static (Validator, Validator) {
+pub fn validators() -> &'static (Validator, Validator) {
     static VALIDATORS: OnceLock<(Validator, Validator)> = OnceLock::new();
     VALIDATORS.get_or_init(|| {
         let path = concat!(
@@ -57,7 +57,7 @@ fn validators() -> &'static (Validator, Validator) {
 }
 
 /// Schema errors of `instance` against the whole schema and against Communication.
-fn schema_errors(instance: &Value) -> (Vec<String>, Vec<String>) {
+pub fn schema_errors(instance: &Value) -> (Vec<String>, Vec<String>) {
     let (whole, communication) = validators();
     let errors = |v: &Validator| -> Vec<String> {
         v.iter_errors(instance)
@@ -68,7 +68,7 @@ fn schema_errors(instance: &Value) -> (Vec<String>, Vec<String>) {
 }
 
 #[track_caller]
-fn assert_valid_fhir(c: &Value) {
+pub fn assert_valid_fhir(c: &Value) {
     let (whole, communication) = schema_errors(c);
     assert!(whole.is_empty(), "invalid FHIR R4: {whole:#?}\n{c:#}");
     assert!(
@@ -101,7 +101,7 @@ fn doctor() -> Persona {
 }
 
 /// The export as `who`, asserting 200 and the FHIR media type.
-async fn export(app: &TestApp, id: &str, who: &Persona) -> Value {
+pub async fn export(app: &TestApp, id: &str, who: &Persona) -> Value {
     let res: Resp = app.get(&format!("/api/v1/messages/{id}/fhir"), who).await;
     let body = res.assert_status(200);
     let ct = res.header("content-type").unwrap_or_default();
@@ -186,11 +186,19 @@ async fn a_recept_with_two_replies_exports_as_a_valid_fhir_r4_communication() {
     assert_organization(&c["recipient"][0], VC_HALMSTAD, VC_NAME);
     same_instant(&c["sent"], &msg["sent_at"]);
     same_instant(&c["received"], &msg["read_at"]);
-    assert_eq!(c["payload"], json!([{"contentString": sent["body"]}]));
+    assert_eq!(
+        c["payload"],
+        json!([
+            {"contentString": sent["body"]},
+            {"contentReference": {"reference": "#recept", "type": "MedicationRequest"}}
+        ])
+    );
     assert_eq!(c["topic"]["text"], sent["subject"]);
     assert_eq!(c["category"][0]["coding"][0]["code"], "recept");
 
-    let contained = c["contained"].as_array().expect("contained replies");
+    let contained = c["contained"].as_array().expect("contained resources");
+    assert_eq!(contained[0]["resourceType"], "MedicationRequest");
+    let contained = &contained[1..];
     let replies = msg["replies"].as_array().unwrap();
     assert_eq!(contained.len(), 2);
     for (fhir, api) in contained.iter().zip(replies) {
@@ -263,12 +271,41 @@ async fn a_cancelled_message_exports_as_a_valid_communication_with_its_reason() 
     assert_valid_fhir(&c);
     assert_valid_fhir(&d);
     assert_eq!(c["status"], "entered-in-error");
-    assert_eq!(c["statusReason"], json!({"text": "wrong_patient"}));
+    let codes = |x: &Value| -> Vec<(String, String)> {
+        x["statusReason"]["coding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["system"].as_str().unwrap().to_string(),
+                    k["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let status = |code: &str| {
+        (
+            "urn:samverkan:codesystem:message-status".to_string(),
+            code.to_string(),
+        )
+    };
+    let reason = |code: &str| {
+        (
+            "urn:samverkan:codesystem:cancel-reason".to_string(),
+            code.to_string(),
+        )
+    };
+    assert_eq!(codes(&c), [status("cancelled"), reason("wrong_patient")]);
+    assert!(c["statusReason"].get("text").is_none());
     assert_eq!(d["status"], "stopped");
-    assert_eq!(d["statusReason"], json!({"text": "other: Dubblett"}));
+    assert_eq!(codes(&d), [status("cancelled"), reason("other")]);
+    assert_eq!(d["statusReason"]["text"], "Dubblett");
     for x in [&c, &d] {
         assert!(x.get("received").is_none(), "never read: {x}");
-        assert!(x.get("contained").is_none(), "no replies: {x}");
+        let contained = x["contained"].as_array().unwrap();
+        assert_eq!(contained.len(), 1, "no replies, only the prescription: {x}");
+        assert_eq!(contained[0]["status"], "cancelled");
         assert!(x["sent"].is_string());
     }
 }

@@ -11,6 +11,7 @@ mod enrollments;
 mod errors;
 mod events;
 mod fhir;
+mod fhir_mapping;
 mod health;
 mod helpers;
 mod idempotency;
