@@ -95,10 +95,21 @@ pub fn staff_unit(
     caller: &Caller,
     subject: &mut Subject,
 ) -> AppResult<UnitRow> {
-    require_role(caller, Role::Personal)?;
+    acting_as(conn, caller, Role::Personal, subject)
+}
+
+/// The caller acting in `role` for its active acting unit; both are noted on the access-log
+/// subject.
+fn acting_as(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    role: Role,
+    subject: &mut Subject,
+) -> AppResult<UnitRow> {
+    require_role(caller, role)?;
     let unit = acting_unit(conn, caller)?;
     subject.unit_id = Some(unit.id);
-    subject.role = Some(Role::Personal);
+    subject.role = Some(role);
     Ok(unit)
 }
 
@@ -110,10 +121,7 @@ pub fn integration_units(
     caller: &Caller,
     subject: &mut Subject,
 ) -> AppResult<Vec<uuid::Uuid>> {
-    require_role(caller, Role::Integration)?;
-    let unit = acting_unit(conn, caller)?;
-    subject.unit_id = Some(unit.id);
-    subject.role = Some(Role::Integration);
+    acting_as(conn, caller, Role::Integration, subject)?;
     let ids = unit::ids_of_hsa_ids(conn, &caller.units)?;
     if ids.is_empty() {
         return Err(AppError::Forbidden {
@@ -131,9 +139,5 @@ pub fn reviewer_unit(
     caller: &Caller,
     subject: &mut Subject,
 ) -> AppResult<UnitRow> {
-    require_role(caller, Role::Granskare)?;
-    let unit = acting_unit(conn, caller)?;
-    subject.unit_id = Some(unit.id);
-    subject.role = Some(Role::Granskare);
-    Ok(unit)
+    acting_as(conn, caller, Role::Granskare, subject)
 }
