@@ -6,6 +6,15 @@ use serde_json::{json, Value};
 use super::*;
 use crate::helpers::{HALMSTAD_KOMMUN, VC_HALMSTAD};
 
+/// The message's status history, as the receiving doctor reads it.
+async fn history(app: &TestApp, id: &str) -> Vec<Value> {
+    let msg = app
+        .get(&format!("/api/v1/messages/{id}"), &vc_doctor())
+        .await
+        .assert_status(200);
+    msg["history"].as_array().expect("a history").clone()
+}
+
 #[actix_web::test]
 async fn the_recipient_reads_a_message_and_reading_again_changes_nothing() {
     let app = TestApp::spawn().await;
@@ -78,13 +87,8 @@ async fn a_reply_to_an_unread_message_reads_it_first_in_the_history_and_the_feed
     assert_eq!(msg["status"], "answered");
     assert!(msg["read_at"].is_string());
     assert_eq!(msg["read_at"], msg["answered_at"]);
-    let full = app
-        .get(&format!("/api/v1/messages/{id}"), &vc_doctor())
+    let steps: Vec<(Value, Value)> = history(&app, &id)
         .await
-        .assert_status(200);
-    let steps: Vec<(Value, Value)> = full["history"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|h| (h["from_status"].clone(), h["to_status"].clone()))
         .collect();
@@ -126,15 +130,10 @@ async fn a_reply_to_a_read_message_records_only_the_answer() {
         .await
         .assert_status(201);
 
-    let full = app
-        .get(&format!("/api/v1/messages/{id}"), &vc_doctor())
+    let to: Vec<String> = history(&app, &id)
         .await
-        .assert_status(200);
-    let to: Vec<&str> = full["history"]
-        .as_array()
-        .unwrap()
         .iter()
-        .map(|h| h["to_status"].as_str().unwrap())
+        .map(|h| h["to_status"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(to, ["sent", "read", "answered"]);
 }
