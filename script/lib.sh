@@ -106,3 +106,22 @@ sv_demo_tokens() {
         --name "Integration Demo" --role integration --units SE2321000115-DEMOVC01 \
         --units SE2321000115-DEMOK1380 --ttl-minutes 720)
 }
+
+# sv_webhook_python: prints the python of .local/venv-webhooks, with the Standard Webhooks
+# reference verifier (script/webhook-requirements.txt, pinned with its hash) installed.
+sv_webhook_python() {
+    local root venv
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+    venv=$root/.local/venv-webhooks
+    command -v python3 >/dev/null 2>&1 || sv_apt_install python3 python3-venv
+    python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || sv_apt_install python3-venv
+    if ! "$venv/bin/python" -c 'import standardwebhooks.webhooks' >/dev/null 2>&1; then
+        rm -rf "$venv"
+        mkdir -p "$(dirname "$venv")"
+        python3 -m venv "$venv" >&2 || sv_die "python3 -m venv $venv failed"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check --require-virtualenv \
+            --require-hashes -r "$root/script/webhook-requirements.txt" >&2 ||
+            sv_die "pip install standardwebhooks failed"
+    fi
+    printf '%s\n' "$venv/bin/python"
+}

@@ -48,6 +48,8 @@ pub mod action {
     pub const MESSAGE_FHIR: &str = "message.fhir";
     pub const AUDIT_READ: &str = "audit.read";
     pub const EVENT_LIST: &str = "event.list";
+    /// A webhook delivery that reached the receiver (it names a patient and a message).
+    pub const WEBHOOK_DELIVERY: &str = "webhook.delivery";
 
     /// Every action, for documentation and filters.
     pub const ALL: &[&str] = &[
@@ -70,6 +72,7 @@ pub mod action {
         MESSAGE_FHIR,
         AUDIT_READ,
         EVENT_LIST,
+        WEBHOOK_DELIVERY,
     ];
 }
 

@@ -15,6 +15,12 @@
 //! | `SAMVERKAN_BODY_LIMIT` | `--body-limit` | `65536` | largest accepted request body, bytes |
 //! | `SAMVERKAN_LOG_FORMAT` | `--log-format` | `pretty` | `pretty` or `json` |
 //! | `SAMVERKAN_WORKERS` | `--workers` | number of cores | HTTP worker threads |
+//! | `SAMVERKAN_WEBHOOK_ALLOW_HTTP` | `--webhook-allow-http` | `false` | webhooks may go to `http://` URLs (development and tests) |
+//! | `SAMVERKAN_WEBHOOK_ALLOW_PRIVATE` | `--webhook-allow-private` | `false` | webhooks may go to loopback, private and link-local addresses (development and tests) |
+//! | `SAMVERKAN_WEBHOOK_CA_FILE` | `--webhook-ca-file` | — | PEM file of CA certificates trusted beside the public ones (the region's PKI) |
+//! | `SAMVERKAN_WEBHOOK_RETRY_SCHEDULE` | `--webhook-retry-schedule` | `5s,5m,30m,2h,5h,10h,10h` | delays between delivery attempts (±10 % jitter) |
+//! | `SAMVERKAN_WEBHOOK_TIMEOUT` | `--webhook-timeout` | `15s` | longest attempt; a slower receiver has failed |
+//! | `SAMVERKAN_WEBHOOK_DISABLE_AFTER` | `--webhook-disable-after` | `5d` | an endpoint failing this long is disabled |
 //! | `RUST_LOG` | — | `info` | log filter |
 //!
 //! Secrets are never printed: [`Config`]'s `Debug` redacts them.
@@ -23,7 +29,12 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use clap::{Args, ValueEnum};
+
+use crate::webhooks::destination::DestinationPolicy;
+use crate::webhooks::dispatcher::DispatchConfig;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -126,6 +137,34 @@ pub struct Settings {
     /// HTTP worker threads (default: number of cores).
     #[arg(long, env = "SAMVERKAN_WORKERS", global = true)]
     pub workers: Option<usize>,
+    /// Webhooks may go to plain http:// URLs (development and tests).
+    #[arg(long, env = "SAMVERKAN_WEBHOOK_ALLOW_HTTP", global = true, default_value_t = false, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub webhook_allow_http: bool,
+    /// Webhooks may go to loopback, private and link-local addresses (development and tests).
+    #[arg(long, env = "SAMVERKAN_WEBHOOK_ALLOW_PRIVATE", global = true, default_value_t = false, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub webhook_allow_private: bool,
+    /// PEM file of CA certificates trusted for webhook destinations beside the public roots.
+    #[arg(long, env = "SAMVERKAN_WEBHOOK_CA_FILE", global = true)]
+    pub webhook_ca_file: Option<PathBuf>,
+    /// Delays between webhook delivery attempts.
+    #[arg(long, env = "SAMVERKAN_WEBHOOK_RETRY_SCHEDULE", global = true, default_value = crate::webhooks::schedule::DEFAULT_SCHEDULE)]
+    pub webhook_retry_schedule: String,
+    /// Longest webhook attempt.
+    #[arg(
+        long,
+        env = "SAMVERKAN_WEBHOOK_TIMEOUT",
+        global = true,
+        default_value = "15s"
+    )]
+    pub webhook_timeout: String,
+    /// A webhook endpoint whose every attempt fails for this long is disabled.
+    #[arg(
+        long,
+        env = "SAMVERKAN_WEBHOOK_DISABLE_AFTER",
+        global = true,
+        default_value = "5d"
+    )]
+    pub webhook_disable_after: String,
 }
 
 /// How tokens are verified (and, for development, minted).
@@ -172,6 +211,8 @@ pub struct Config {
     pub body_limit: usize,
     /// Worker threads.
     pub workers: usize,
+    /// Webhook delivery.
+    pub webhooks: crate::webhooks::dispatcher::DispatchConfig,
 }
 
 impl fmt::Debug for Config {
@@ -184,6 +225,7 @@ impl fmt::Debug for Config {
             .field("db_timeout", &self.db_timeout)
             .field("body_limit", &self.body_limit)
             .field("workers", &self.workers)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -271,6 +313,42 @@ impl Settings {
         })
     }
 
+    /// The webhook settings, validated.
+    pub fn webhooks(&self) -> Result<DispatchConfig, ConfigError> {
+        use crate::webhooks::schedule::{parse_duration, RetrySchedule};
+        let schedule = RetrySchedule::parse(&self.webhook_retry_schedule)
+            .map_err(|e| ConfigError(format!("SAMVERKAN_WEBHOOK_RETRY_SCHEDULE: {e}")))?;
+        let timeout = parse_duration(&self.webhook_timeout)
+            .map_err(|e| ConfigError(format!("SAMVERKAN_WEBHOOK_TIMEOUT: {e}")))?;
+        if timeout < Duration::from_millis(100) || timeout > Duration::from_secs(60) {
+            return Err(ConfigError(
+                "SAMVERKAN_WEBHOOK_TIMEOUT must be between 100ms and 60s".into(),
+            ));
+        }
+        let disable_after = parse_duration(&self.webhook_disable_after)
+            .map_err(|e| ConfigError(format!("SAMVERKAN_WEBHOOK_DISABLE_AFTER: {e}")))?;
+        let ca_pem = match &self.webhook_ca_file {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                ConfigError(format!(
+                    "SAMVERKAN_WEBHOOK_CA_FILE {}: cannot read: {e}",
+                    path.display()
+                ))
+            })?),
+            None => None,
+        };
+        Ok(DispatchConfig {
+            policy: DestinationPolicy {
+                allow_http: self.webhook_allow_http,
+                allow_private: self.webhook_allow_private,
+            },
+            schedule,
+            timeout,
+            disable_after,
+            ca_pem,
+            ..DispatchConfig::default()
+        })
+    }
+
     /// The full server configuration, validated.
     pub fn server(&self) -> Result<Config, ConfigError> {
         let bind = self.bind.parse().map_err(|_| {
@@ -297,7 +375,9 @@ impl Settings {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(2, |n| n.get()),
         };
+        let webhooks = self.webhooks()?;
         Ok(Config {
+            webhooks,
             database_url: self.database_url()?,
             bind,
             jwt: self.jwt()?,

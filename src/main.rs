@@ -136,6 +136,7 @@ fn serve(config: samverkan::config::Config) -> anyhow::Result<()> {
         body_limit: config.body_limit,
         narcotics: Default::default(),
         clock: samverkan::clock::Clock::system(),
+        webhook_policy: config.webhooks.policy,
     };
     actix_web::rt::System::new().block_on(startup::run(config, state))?;
     Ok(())

@@ -167,6 +167,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        ordinal -> Int8,
+        endpoint_id -> Uuid,
+        event_id -> Nullable<Int8>,
+        #[sql_name = "type"]
+        type_ -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        owner_hsa_id -> Text,
+        owner_unit_id -> Nullable<Uuid>,
+        owner_unit_hsa_id -> Nullable<Text>,
+        owner_role -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        unit_ids -> Array<Nullable<Uuid>>,
+        event_types -> Nullable<Array<Nullable<Text>>>,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamptz>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        failing_since -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(enrollments -> patients (patient_id));
 diesel::joinable!(enrollments -> units (unit_id));
 diesel::joinable!(message_replies -> messages (message_id));
@@ -176,6 +218,9 @@ diesel::joinable!(message_status_changes -> units (actor_unit_id));
 diesel::joinable!(messages -> patients (patient_id));
 diesel::joinable!(patient_relations -> patients (patient_id));
 diesel::joinable!(patient_relations -> units (unit_id));
+diesel::joinable!(webhook_deliveries -> events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_endpoints -> units (owner_unit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_log,
@@ -190,4 +235,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     patient_relations,
     patients,
     units,
+    webhook_deliveries,
+    webhook_endpoints,
 );

@@ -4,6 +4,7 @@ use crate::auth::JwtVerifier;
 use crate::clock::Clock;
 use crate::db::DbPool;
 use crate::narcotics_cache::NarcoticsCache;
+use crate::webhooks::destination::DestinationPolicy;
 
 /// Shared application state, registered once as `web::Data<AppState>`.
 pub struct AppState {
@@ -17,4 +18,6 @@ pub struct AppState {
     pub narcotics: NarcoticsCache,
     /// Where handlers read the time (the system clock but in tests).
     pub clock: Clock,
+    /// Which webhook destinations may be registered.
+    pub webhook_policy: DestinationPolicy,
 }

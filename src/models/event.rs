@@ -23,6 +23,17 @@ pub mod kind {
     pub const MESSAGE_CANCELLED: &str = "message.cancelled";
     pub const ENROLLMENT_STARTED: &str = "enrollment.started";
     pub const ENROLLMENT_ENDED: &str = "enrollment.ended";
+
+    /// Every kind, in the order the documentation lists them.
+    pub const ALL: &[&str] = &[
+        MESSAGE_CREATED,
+        MESSAGE_READ,
+        MESSAGE_REPLIED,
+        MESSAGE_CLOSED,
+        MESSAGE_CANCELLED,
+        ENROLLMENT_STARTED,
+        ENROLLMENT_ENDED,
+    ];
 }
 
 /// Advisory lock key of the numbering (any fixed value private to this table).
@@ -108,6 +119,14 @@ pub fn after(
         .filter(events::unit_ids.overlaps_with(units))
         .order(events::seq.asc())
         .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)
+}
+
+/// Events by id (numbered or not).
+pub fn by_ids(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<EventRow>> {
+    events::table
+        .filter(events::id.eq_any(ids))
         .select(EventRow::as_select())
         .load(conn)
 }

@@ -8,3 +8,4 @@ pub mod patient;
 pub mod patient_relation;
 pub mod raw_json;
 pub mod unit;
+pub mod webhook;

@@ -41,6 +41,7 @@ use crate::error::{Problem, Violation};
         (name = "rules", description = "The routine's rules and the reply window."),
         (name = "audit", description = "The patient-data access log (PDL), for reviewers (granskare)."),
         (name = "events", description = "The change feed for integration platforms."),
+        (name = "webhooks", description = "Push to integration platforms after the Standard Webhooks specification: endpoints, deliveries, recovery."),
     )
 )]
 pub struct ApiDoc;

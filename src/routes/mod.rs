@@ -12,6 +12,7 @@ pub mod patient_views;
 pub mod patients;
 pub mod rules;
 pub mod units;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -25,4 +26,5 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     rules::configure(cfg);
     access_log::configure(cfg);
     events::configure(cfg);
+    webhooks::configure(cfg);
 }

@@ -192,6 +192,7 @@ async fn a_panicking_handler_answers_500_problem_json_and_the_server_stays_up() 
         body_limit: 65536,
         narcotics: Default::default(),
         clock: samverkan::clock::Clock::system(),
+        webhook_policy: Default::default(),
     };
     let app = test::init_service(samverkan::startup::build_app(web::Data::new(state)).route(
         "/test/panic",

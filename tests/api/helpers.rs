@@ -341,15 +341,38 @@ impl TestApp {
 
     /// Same, with another body limit.
     pub async fn spawn_with_body_limit(body_limit: usize) -> Self {
-        Self::spawn_with(body_limit, samverkan::clock::Clock::system()).await
+        Self::spawn_with(
+            body_limit,
+            samverkan::clock::Clock::system(),
+            Default::default(),
+        )
+        .await
     }
 
     /// An app whose clock always says `at` (for answers that depend on the sending time).
     pub async fn spawn_at(at: time::OffsetDateTime) -> Self {
-        Self::spawn_with(64 * 1024, samverkan::clock::Clock::fixed(at)).await
+        Self::spawn_with(
+            64 * 1024,
+            samverkan::clock::Clock::fixed(at),
+            Default::default(),
+        )
+        .await
     }
 
-    async fn spawn_with(body_limit: usize, clock: samverkan::clock::Clock) -> Self {
+    /// An app whose webhook destinations may be `http` and on loopback (tests' receivers).
+    pub async fn spawn_for_local_webhooks() -> Self {
+        let policy = samverkan::webhooks::destination::DestinationPolicy {
+            allow_http: true,
+            allow_private: true,
+        };
+        Self::spawn_with(64 * 1024, samverkan::clock::Clock::system(), policy).await
+    }
+
+    async fn spawn_with(
+        body_limit: usize,
+        clock: samverkan::clock::Clock,
+        webhook_policy: samverkan::webhooks::destination::DestinationPolicy,
+    ) -> Self {
         let db = TestDb::new();
         let pool = db::build_pool(&db.url, 4, Duration::from_secs(2));
         let state = AppState {
@@ -358,6 +381,7 @@ impl TestApp {
             body_limit,
             narcotics: Default::default(),
             clock,
+            webhook_policy,
         };
         let app = test::init_service(startup::build_app(web::Data::new(state))).await;
         let app = std::rc::Rc::new(app);
@@ -589,5 +613,42 @@ impl TestApp {
             .as_str()
             .and_then(|s| s.parse().ok())
             .expect("patient id in the lookup answer")
+    }
+}
+
+// ---- Additions for webhooks ------------------------------------------------------------------
+
+/// An integration platform's token like [`integration_token`], for the client `sub`.
+pub fn integration_token_for(sub: &str, units: &[&str]) -> String {
+    mint_hs256(
+        &jwt_config(),
+        &TokenRequest {
+            sub: sub.into(),
+            unit: Some(VC_HALMSTAD.into()),
+            name: Some("Integrationsplattform".into()),
+            roles: vec!["integration".into()],
+            legitimerad: false,
+            profession: None,
+            units: units.iter().map(|u| u.to_string()).collect(),
+            ttl_minutes: 30,
+        },
+    )
+    .expect("mint integration token")
+}
+
+impl TestApp {
+    /// Any method with a ready-made bearer token and an optional JSON body.
+    pub async fn send_with_token(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Resp {
+        let mut req = Self::request(method, path, Some(token));
+        if let Some(b) = body {
+            req = req.set_json(b);
+        }
+        self.send(req).await
     }
 }

@@ -22,3 +22,5 @@ mod openapi;
 mod patients;
 mod schema;
 mod units;
+mod webhook_delivery;
+mod webhooks;
