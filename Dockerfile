@@ -23,7 +23,8 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 # ---- run ---------------------------------------------------------------------------------------
 FROM debian:bookworm-slim
-# libpq5: the PostgreSQL client library; ca-certificates: TLS to the database; tzdata: time
+# libpq5: the PostgreSQL client library; ca-certificates: TLS to the database and to webhook
+# receivers (the public roots; SAMVERKAN_WEBHOOK_CA_FILE adds the region's); tzdata: time
 # zones; curl: only for HEALTHCHECK (the slim image has no HTTP client).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq5 ca-certificates tzdata curl \

@@ -2,7 +2,7 @@
 """Fault-injection proof for Samverkan; run through script/faults, which builds the binary,
 starts the private PostgreSQL cluster and passes the paths. Python 3 standard library only.
 
-Four scenarios, each against its own `samverkan serve` process on a free 127.0.0.1 port:
+Seven scenarios, each against its own `samverkan serve` process(es) on a free 127.0.0.1 port:
 
   kill    kill -9 the API while clients create messages with known Idempotency-Keys; restart;
           retry every key that got no answer; every 201 is stored, none twice (the database is
@@ -16,15 +16,36 @@ Four scenarios, each against its own `samverkan serve` process on a free 127.0.0
   term    SIGTERM with long-polls and creates in flight: every request sent before the signal
           gets its normal answer, and the process exits 0 within the shutdown timeout.
 
+The webhook scenarios: an endpoint for the vårdcentral registered with an integration token,
+pointing at script/webhook_receiver.py (run with --webhook-python, which has the Standard
+Webhooks reference verifier); nurses create messages to the vårdcentral, one message.created
+event each. "Every event arrives" means: the `seq`s the receiver accepted (verified, 2xx) are
+exactly the feed's events of the unit since the endpoint was registered, and every delivery is
+`succeeded` (GET /webhooks/{id}/deliveries), one per event. A duplicate is a webhook-id the
+receiver accepted twice. Each uses a fresh samverkan_faults and a receiver of its own.
+
+  hook503   the receiver answers 503 (Retry-After: 1) while clients create messages, then 200:
+            every event arrives, no duplicate; drained within the schedule's longest delay
+            (+10 % jitter, + 2 s) of the 503s ending.
+  hookkill  a slow receiver (1 s per delivery, so a round of deliveries is always in flight),
+            kill -9 of the API during creates, restart: every event arrives; duplicates only of
+            deliveries leased at the kill; queue drained within the lease (2 × timeout + 5 s)
+            after the kill.
+  hooktwo   two server processes on one database, clients creating through both: every event
+            arrives, duplicates < 1 %; how the deliveries were split between the processes
+            (connections to the receiver mapped to processes through /proc).
+
 Prints one table row per expectation; exits 1 when any expectation failed, 2 on a setup error.
 """
 
 import argparse
 import concurrent.futures
+import datetime
 import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -52,6 +73,18 @@ MAX_503_SECONDS = 2.5      # an answer while the database is out of reach or the
 MAX_HANG_SECONDS = 3.0     # no request may take longer during the PostgreSQL outage
 MAX_RESUME_SECONDS = 10.0  # from PostgreSQL accepting connections to the API serving again
 SHUTDOWN_TIMEOUT = 30.0    # actix graceful shutdown (src/startup.rs)
+
+# Webhooks: settings of the servers in the hook* scenarios, and what is expected of them.
+WEBHOOK_TIMEOUT = 2                       # SAMVERKAN_WEBHOOK_TIMEOUT, seconds
+WEBHOOK_LEASE = 2 * WEBHOOK_TIMEOUT + 5   # DispatchConfig::lease: a claimed delivery's lease
+WEBHOOK_SCHEDULE = "1s,1s,2s,2s,5s,5s,10s,10s"  # 36 s of retries, longer than any outage here
+WEBHOOK_RETRY_AFTER = 1                   # the receiver's Retry-After while it answers 503
+# hook503: all delivered this long after the receiver is back: a delivery may just have begun
+# the schedule's longest wait (Retry-After never shortens it), +10 % jitter, + 2 s for rounds.
+MAX_DRAIN_SECONDS = max(int(d.rstrip("s")) for d in WEBHOOK_SCHEDULE.split(",")) * 1.1 + 2.0
+MAX_KILL_DRAIN_SLACK = 5.0  # hookkill: all delivered within the lease + this after the kill
+MAX_DUPLICATE_PERCENT = 1.0  # hooktwo: duplicates of two processes sharing the deliveries
+RECEIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "webhook_receiver.py")
 
 now = time.monotonic
 
@@ -323,6 +356,76 @@ class Cluster:
         self.base = None
 
 
+class Receiver:
+    """script/webhook_receiver.py on a free port: verifies every delivery with the reference
+    library; answers as /_control says; its JSON-lines log is kept beside the server logs."""
+
+    def __init__(self, ctx, name):
+        if not ctx.webhook_python:
+            raise SetupError("the webhook scenarios need --webhook-python (script/faults passes it)")
+        self.ctx, self.name = ctx, name
+        self.proc = None
+        self.port = None
+        Server.count += 1
+        base = os.path.join(ctx.logdir, f"{Server.count:03d}-{name}-receiver")
+        self.log_path, self.err_path = base + ".log", base + ".err.log"
+        self.secrets_path = os.path.join(ctx.tmpdir(), f"{Server.count:03d}-{name}.secrets")
+
+    def start(self, timeout=15.0):
+        self.port = free_port()
+        open(self.secrets_path, "w").close()
+        open(self.log_path, "w").close()
+        with open(self.err_path, "wb") as err:
+            try:
+                self.proc = subprocess.Popen(
+                    [self.ctx.webhook_python, RECEIVER, "--port", str(self.port), "--secrets",
+                     self.secrets_path, "--log", self.log_path],
+                    stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
+            except OSError as e:
+                raise SetupError(f"cannot start the webhook receiver with {self.ctx.webhook_python}: {e}")
+        self.ctx.receivers.append(self)
+        deadline = now() + timeout
+        while now() < deadline:
+            if self.proc.poll() is not None:
+                raise SetupError(f"webhook receiver exited ({self.proc.returncode}); see {self.err_path}")
+            if call(self.port, "GET", "/_stats", timeout=2).status == 200:
+                return self
+            time.sleep(0.05)
+        raise SetupError(f"webhook receiver did not answer within {timeout:.0f} s; see {self.err_path}")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    def add_secret(self, secret):
+        with open(self.secrets_path, "a") as f:
+            f.write(secret + "\n")
+
+    def control(self, **change):
+        r = call(self.port, "POST", "/_control", body=change, timeout=5)
+        if r.status != 200:
+            raise SetupError(f"webhook receiver /_control: {r.describe()}")
+
+    def stats(self):
+        r = call(self.port, "GET", "/_stats", timeout=10)
+        if r.status != 200:
+            raise SetupError(f"webhook receiver /_stats: {r.describe()}")
+        return r.json()
+
+    def entries(self):
+        with open(self.log_path) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
 # ------------------------------------------------------------------------------------------------
 # Shared helpers of the scenarios
 
@@ -340,6 +443,9 @@ class Ctx:
         self.rows = []  # (scenario, size, expectation, measured, ok)
         self.tokens = {}
         self.run_id = uuid.uuid4().hex[:8]
+        self.webhook_python = args.webhook_python
+        self.receivers = []
+        self.tmp = None
 
     def row(self, scenario, size, expectation, measured, ok):
         self.rows.append((scenario, size, expectation, measured, bool(ok)))
@@ -363,8 +469,17 @@ class Ctx:
                     s.wait(10)
             except OSError:
                 pass
+        for rx in self.receivers:
+            rx.stop()
         if self.cluster:
             self.cluster.destroy()
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def tmpdir(self):
+        if not self.tmp:
+            self.tmp = tempfile.mkdtemp(prefix="samverkan-faults.")
+        return self.tmp
 
 
 def lookup_ids(ctx, port):
@@ -837,6 +952,443 @@ def scenario_term(ctx, db_url, rounds, longpolls, creators, wait_s):
 
 
 # ------------------------------------------------------------------------------------------------
+# 5–7. Webhooks: a failing receiver, kill -9 of the dispatching process, two processes
+
+
+def webhook_env():
+    return {
+        "SAMVERKAN_WEBHOOK_ALLOW_HTTP": "true",
+        "SAMVERKAN_WEBHOOK_ALLOW_PRIVATE": "true",
+        "SAMVERKAN_WEBHOOK_TIMEOUT": f"{WEBHOOK_TIMEOUT}s",
+        "SAMVERKAN_WEBHOOK_RETRY_SCHEDULE": WEBHOOK_SCHEDULE,
+    }
+
+
+def feed(ctx, port, after=0):
+    """The vårdcentral's events after `after`, as its integration platform reads them."""
+    integ = ctx.token("integration")
+    events = []
+    while True:
+        r = call(port, "GET", f"/api/v1/events?after={after}&limit=1000", integ, timeout=30)
+        if r.status != 200:
+            raise SetupError(f"GET /api/v1/events: {r.describe()} {r.body[:300]!r}")
+        doc = r.json()
+        if not doc["events"]:
+            return events
+        events += doc["events"]
+        after = doc["last_seq"]
+
+
+def register_webhook(ctx, port, rx):
+    """Registers the receiver for the vårdcentral's events; returns (endpoint id, the feed's
+    last seq before it: the events the endpoint gets are the ones after)."""
+    integ = ctx.token("integration")
+    before = feed(ctx, port)
+    baseline = before[-1]["seq"] if before else 0
+    r = call(port, "POST", "/api/v1/webhooks", integ,
+             {"url": rx.url, "units": [VC_HSA], "description": f"script/faults {rx.name}"})
+    doc = r.json()
+    if r.status != 201 or not isinstance(doc, dict) or not str(doc.get("secret", "")).startswith("whsec_"):
+        raise SetupError(f"POST /api/v1/webhooks: {r.describe()} {r.body[:300]!r}")
+    rx.add_secret(doc["secret"])
+    return doc["id"], baseline
+
+
+def deliveries(ctx, port, hook_id, status=None, limit=200, pages=None):
+    """The endpoint's deliveries (every page, or `pages` of them), newest first."""
+    integ = ctx.token("integration")
+    items, cursor, n = [], None, 0
+    while True:
+        q = {"limit": limit}
+        if status:
+            q["status"] = status
+        if cursor:
+            q["cursor"] = cursor
+        r = call(port, "GET", f"/api/v1/webhooks/{hook_id}/deliveries?{urllib.parse.urlencode(q)}",
+                 integ, timeout=30)
+        if r.status != 200:
+            raise SetupError(f"GET /api/v1/webhooks/{hook_id}/deliveries: {r.describe()} {r.body[:300]!r}")
+        doc = r.json()
+        items += doc["items"]
+        cursor = doc.get("next_cursor")
+        n += 1
+        if not cursor or (pages and n >= pages):
+            return items
+
+
+class Creators:
+    """Nurses creating messages to the vårdcentral (one message.created event of the unit each)
+    through the given servers, each client on a keep-alive connection, `pause` s between
+    creates, until stopped or its server is gone."""
+
+    def __init__(self, ctx, ports, ids, clients, pause, tag):
+        self.ctx, self.ports, self.ids, self.pause, self.tag = ctx, ports, ids, pause, tag
+        self.stop_ev = threading.Event()
+        self.results = []
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._client, args=(ports[i % len(ports)],),
+                                         daemon=True) for i in range(clients)]
+
+    def _client(self, port):
+        nurse = self.ctx.token("nurse")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        while not self.stop_ev.is_set():
+            r = create(port, nurse, recept(self.ids, f"faults {self.tag} {uuid.uuid4()}"), conn=conn)
+            with self.lock:
+                self.results.append(r)
+            if r.error:
+                break
+            self.stop_ev.wait(self.pause)
+        conn.close()
+
+    def start(self):
+        self.ctx.token("nurse")
+        for t in self.threads:
+            t.start()
+        return self
+
+    def stop(self):
+        self.stop_ev.set()
+        for t in self.threads:
+            t.join(30)
+        return self.results
+
+
+def wait_arrived(ctx, rx, expected, port, hook_id, deadline):
+    """Waits until the receiver has accepted every expected seq; returns when (None: never, or
+    not while nothing is pending any more: what is missing then has failed for good)."""
+    checked = now()
+    while True:
+        if expected <= set(rx.stats()["seqs"]):
+            return now()
+        if now() > deadline:
+            return None
+        if now() - checked >= 1.0:
+            checked = now()
+            if not deliveries(ctx, port, hook_id, "pending", limit=1, pages=1) and \
+                    not expected <= set(rx.stats()["seqs"]):
+                return None
+        time.sleep(0.1)
+
+
+def wait_drained(ctx, port, hook_id, deadline):
+    """Waits until the endpoint has no pending delivery; returns when (None: never)."""
+    while True:
+        if not deliveries(ctx, port, hook_id, "pending", limit=1, pages=1):
+            return now()
+        if now() > deadline:
+            return None
+        time.sleep(0.1)
+
+
+class Outcome:
+    """What arrived and what the server recorded, against the feed."""
+
+    def __init__(self, ctx, port, hook_id, baseline, rx):
+        self.events = feed(ctx, port, baseline)
+        self.expected = {e["seq"] for e in self.events}
+        st = rx.stats()
+        self.stats = st
+        self.arrived = set(st["seqs"])
+        self.missing = sorted(self.expected - self.arrived)
+        self.unexpected = sorted(self.arrived - self.expected)
+        # One event under two webhook-ids would be two deliveries of it: a queueing bug.
+        self.seq_twice = len(st["seqs"]) - len(self.arrived)
+        self.duplicates = st["duplicates"]
+        self.unverified = st["unverified"]
+        items = deliveries(ctx, port, hook_id)
+        self.deliveries = items
+        self.by_status = counts([d["status"] for d in items])
+        self.not_succeeded = [d for d in items if d["status"] != "succeeded"]
+        per_seq = {}
+        for d in items:
+            per_seq[d["seq"]] = per_seq.get(d["seq"], 0) + 1
+        self.delivery_seq_bad = sorted(q for q in self.expected if per_seq.get(q) != 1)
+        self.delivery_extra = sorted(q for q in per_seq if q not in self.expected)
+        self.max_attempts = max((d["attempts"] for d in items), default=0)
+        self.types = counts([e["type"] for e in self.events])
+
+    def all_arrived(self):
+        return (self.expected and not self.missing and not self.unexpected and not self.seq_twice
+                and self.unverified == 0)
+
+    def all_succeeded(self):
+        return not self.not_succeeded and not self.delivery_seq_bad and not self.delivery_extra
+
+    def describe_arrival(self):
+        return (f"{len(self.arrived & self.expected)}/{len(self.expected)} events arrived "
+                f"({self.types})"
+                + (f", missing {len(self.missing)} (seq {self.missing[:5]})" if self.missing else "")
+                + (f", {len(self.unexpected)} not in the feed" if self.unexpected else "")
+                + (f", {self.seq_twice} events under 2 webhook-ids" if self.seq_twice else "")
+                + f", {self.unverified} unverified")
+
+    def describe_deliveries(self):
+        bad = counts([f"{d['status']} (last {d['last_status_code']}, {d['attempts']} attempts)"
+                      for d in self.not_succeeded])
+        # How long the failed ones were tried: from queued to given up.
+        spans = [parse_ts(d["completed_at"]) - parse_ts(d["created_at"]) for d in self.not_succeeded
+                 if d["status"] == "failed" and d.get("completed_at") and d.get("created_at")]
+        return (f"{len(self.deliveries)} deliveries: {self.by_status}; max {self.max_attempts} attempts"
+                + (f"; {len(self.delivery_seq_bad)} events without exactly 1 delivery" if self.delivery_seq_bad else "")
+                + (f"; {len(self.delivery_extra)} deliveries of other events" if self.delivery_extra else "")
+                + (f"; not succeeded: {bad}" if bad else "")
+                + (f", given up {min(spans):.1f}–{max(spans):.1f} s after being queued" if spans else ""))
+
+
+def parse_ts(text):
+    """An RFC 3339 timestamp of the API, as seconds since the epoch."""
+    m = re.match(r"(.*T\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text)
+    if not m:
+        raise SetupError(f"not an RFC 3339 timestamp: {text!r}")
+    frac = float(m.group(2) or 0)
+    tz = "+00:00" if m.group(3) == "Z" else m.group(3)
+    return datetime.datetime.fromisoformat(m.group(1) + tz).timestamp() + frac
+
+
+def create_summary(results):
+    ok = sum(1 for r in results if r.status == 201)
+    other = [r.describe() for r in results if r.status != 201]
+    return ok, other
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def hook_log_problems(servers):
+    """ERROR lines, the dispatcher's warnings (a failed round, a disabled endpoint) and panics
+    in the servers' logs."""
+    found = []
+    for s in servers:
+        try:
+            with open(s.log_path, errors="replace") as f:
+                for line in f:
+                    line = ANSI.sub("", line)
+                    if re.search(r"\bERROR\b", line) or "panicked" in line or \
+                            (re.search(r"\bWARN\b", line) and "webhook" in line):
+                        found.append(line.strip()[:300])
+        except OSError:
+            pass
+    for line in found[:5]:
+        log(f"server log: {line}")
+    return found
+
+
+def scenario_hook503(ctx, outage, clients, pause):
+    name = "webhooks: receiver 503"
+    db_url = prepare_database(ctx, ctx.shared_url)
+    rx = Receiver(ctx, "hook503").start()
+    rx.control(mode="fail", retry_after=WEBHOOK_RETRY_AFTER, delay=0)
+    srv = Server(ctx, "hook503", db_url, webhook_env()).start()
+    ids = lookup_ids(ctx, srv.port)
+    hook_id, baseline = register_webhook(ctx, srv.port, rx)
+    load = Creators(ctx, [srv.port], ids, clients, pause, f"hook503 {ctx.run_id}").start()
+    time.sleep(outage)
+    results = load.stop()
+    failed_during = rx.stats()["requests"]
+    t_ok = now()
+    rx.control(mode="ok")
+    out_feed = feed(ctx, srv.port, baseline)
+    expected = {e["seq"] for e in out_feed}
+    arrived_at = wait_arrived(ctx, rx, expected, srv.port, hook_id, t_ok + 60)
+    drained_at = wait_drained(ctx, srv.port, hook_id, now() + 30)
+    out = Outcome(ctx, srv.port, hook_id, baseline, rx)
+    srv.stop()
+    rx.stop()
+    created, other = create_summary(results)
+    created_ids = {r.json()["id"] for r in results if r.status == 201}
+    feed_ids = {e["message_id"] for e in out.events}
+    log(f"hook503: {created} created during {outage:.0f} s of 503s ({failed_during} answered 503), "
+        f"arrived {fmt_s(None if arrived_at is None else arrived_at - t_ok)} after the receiver "
+        f"was back, drained {fmt_s(None if drained_at is None else drained_at - t_ok)}")
+
+    size = f"{outage:.0f} s of 503, {created} creates ({clients} clients)"
+    drain = None if arrived_at is None else arrived_at - t_ok
+    ctx.row(name, size, "every event arrives (receiver's seqs = feed's), 0 unverified",
+            out.describe_arrival() + f"; {failed_during} deliveries answered 503 first",
+            out.all_arrived() and failed_during > 0)
+    ctx.row(name, size, f"every delivery succeeded, 1 per event; all in within {MAX_DRAIN_SECONDS:.0f} s "
+            "of the 503s ending",
+            out.describe_deliveries() + f"; all arrived {fmt_s(drain)}, queue empty "
+            f"{fmt_s(None if drained_at is None else drained_at - t_ok)} after the 503s ended",
+            out.all_succeeded() and drain is not None and drain <= MAX_DRAIN_SECONDS)
+    problems = hook_log_problems([srv])
+    ctx.row(name, size, "no duplicate (nothing died); creates unaffected (all 201, all in the feed)",
+            f"{out.duplicates} duplicates of {out.stats['accepted']} accepted; {created} × 201"
+            + (f", others: {counts(other)}" if other else "")
+            + (f"; {len(created_ids - feed_ids)} created messages not in the feed" if created_ids - feed_ids else "")
+            + (f"; server log: {len(problems)} ERROR/panic lines" if problems else ""),
+            out.duplicates == 0 and not other and created_ids == feed_ids and not problems)
+
+
+def leased_now(ctx, db_url):
+    """(pending deliveries, of which claimed: leased by a dispatcher, the lease not over)."""
+    rows = psql(ctx, db_url,
+                "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = "
+                "'pending' AND leased_until > now()) FROM webhook_deliveries")
+    return int(rows[0][0]), int(rows[0][1])
+
+
+def scenario_hookkill(ctx, rounds, clients, pause, window, delay):
+    name = "webhooks: kill -9 mid-delivery"
+    db_url = prepare_database(ctx, ctx.shared_url)
+    rx = Receiver(ctx, "hookkill").start()
+    rx.control(mode="ok", delay=delay)
+    srv = Server(ctx, "hookkill", db_url, webhook_env()).start()
+    servers = [srv]
+    ids = lookup_ids(ctx, srv.port)
+    hook_id, baseline = register_webhook(ctx, srv.port, rx)
+    results, leased, pending, arrive, drain, dups_per_round = [], [], [], [], [], []
+    for rnd in range(1, rounds + 1):
+        dups0 = rx.stats()["duplicates"]
+        load = Creators(ctx, [srv.port], ids, clients, pause, f"hookkill {ctx.run_id} r{rnd}").start()
+        time.sleep(random.uniform(*window))
+        t_kill = now()
+        srv.signal(signal.SIGKILL)
+        results += load.stop()
+        srv.wait(10)
+        p, l = leased_now(ctx, db_url)
+        pending.append(p)
+        leased.append(l)
+        srv = Server(ctx, "hookkill", db_url, webhook_env()).start()
+        servers.append(srv)
+        t_up = now()
+        expected = {e["seq"] for e in feed(ctx, srv.port, baseline)}
+        arrived_at = wait_arrived(ctx, rx, expected, srv.port, hook_id, t_kill + WEBHOOK_LEASE + 60)
+        drained_at = wait_drained(ctx, srv.port, hook_id, t_kill + WEBHOOK_LEASE + 60)
+        arrive.append(None if arrived_at is None else arrived_at - t_kill)
+        drain.append(None if drained_at is None else drained_at - t_kill)
+        dups_per_round.append(rx.stats()["duplicates"] - dups0)
+        log(f"hookkill round {rnd}/{rounds}: {p} deliveries pending at the kill, {l} of them leased "
+            f"(in flight); restarted in {t_up - t_kill:.2f} s; all arrived {fmt_s(arrive[-1])}, "
+            f"queue empty {fmt_s(drain[-1])} after the kill; {dups_per_round[-1]} duplicates")
+    out = Outcome(ctx, srv.port, hook_id, baseline, rx)
+    srv.stop()
+    rx.stop()
+    created, other = create_summary(results)
+
+    size = f"{rounds} kill{'s' if rounds != 1 else ''}, {created} creates, receiver {delay:.1f} s/delivery"
+    limit = WEBHOOK_LEASE + MAX_KILL_DRAIN_SLACK
+    ctx.row(name, size, "every event arrives (receiver's seqs = feed's), 0 unverified",
+            out.describe_arrival() + f"; {sum(pending)} pending at the kills",
+            out.all_arrived() and sum(pending) > 0)
+    ctx.row(name, size, f"every delivery succeeded, 1 per event; queue empty within the lease "
+            f"({WEBHOOK_LEASE} s) + {MAX_KILL_DRAIN_SLACK:.0f} s of the kill",
+            out.describe_deliveries() + f"; all arrived {', '.join(fmt_s(x) for x in arrive)}, "
+            f"queue empty {', '.join(fmt_s(x) for x in drain)} after the kill",
+            out.all_succeeded() and None not in drain and max(drain) <= limit)
+    problems = hook_log_problems(servers)
+    ctx.row(name, size, "duplicates only of deliveries leased (in flight) at the kill, same webhook-id",
+            f"{out.duplicates} duplicates ({', '.join(map(str, dups_per_round))} per kill) of "
+            f"{', '.join(map(str, leased))} leased at the kill; {out.stats['accepted']} accepted"
+            + (f"; server log: {len(problems)} ERROR/panic lines" if problems else ""),
+            all(d <= l for d, l in zip(dups_per_round, leased)) and sum(leased) > 0 and not out.seq_twice
+            and not problems)
+
+
+class SenderPorts:
+    """Which server process holds which TCP connection to the receiver: samples /proc (Linux)
+    while it runs; the receiver logs every delivery's peer port, so each delivery is matched
+    to a process (the receiver keeps connections alive, so each process reuses a few)."""
+
+    def __init__(self, servers, rx_port):
+        self.servers, self.rx_port = servers, rx_port
+        self.owner = {}
+        self.stop_ev = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self):
+        inode_owner = {}
+        for s in self.servers:
+            fd_dir = f"/proc/{s.pid}/fd"
+            try:
+                fds = os.listdir(fd_dir)
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    link = os.readlink(f"{fd_dir}/{fd}")
+                except OSError:
+                    continue
+                if link.startswith("socket:["):
+                    inode_owner[link[8:-1]] = s.name
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                with open(table) as f:
+                    lines = f.readlines()[1:]
+            except OSError:
+                continue
+            for line in lines:
+                parts = line.split()
+                if len(parts) < 10:
+                    continue
+                if int(parts[2].rsplit(":", 1)[1], 16) == self.rx_port and parts[9] in inode_owner:
+                    self.owner[int(parts[1].rsplit(":", 1)[1], 16)] = inode_owner[parts[9]]
+
+    def _run(self):
+        while not self.stop_ev.is_set():
+            self._sample()
+            self.stop_ev.wait(0.05)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stop_ev.set()
+        self.thread.join(5)
+        self._sample()
+
+
+def scenario_hooktwo(ctx, duration, clients, pause):
+    name = "webhooks: two processes"
+    db_url = prepare_database(ctx, ctx.shared_url)
+    rx = Receiver(ctx, "hooktwo").start()
+    rx.control(mode="ok", delay=0)
+    a = Server(ctx, "hooktwo-a", db_url, webhook_env()).start()
+    b = Server(ctx, "hooktwo-b", db_url, webhook_env()).start()
+    a.name, b.name = "A", "B"
+    ids = lookup_ids(ctx, a.port)
+    hook_id, baseline = register_webhook(ctx, a.port, rx)
+    ports = SenderPorts([a, b], rx.port).start()
+    load = Creators(ctx, [a.port, b.port], ids, clients, pause, f"hooktwo {ctx.run_id}").start()
+    time.sleep(duration)
+    results = load.stop()
+    t_stop = now()
+    expected = {e["seq"] for e in feed(ctx, b.port, baseline)}
+    arrived_at = wait_arrived(ctx, rx, expected, a.port, hook_id, t_stop + 60)
+    drained_at = wait_drained(ctx, a.port, hook_id, t_stop + 60)
+    ports.stop()
+    out = Outcome(ctx, a.port, hook_id, baseline, rx)
+    a.stop()
+    b.stop()
+    rx.stop()
+    created, other = create_summary(results)
+    accepted = [e for e in rx.entries() if e["status"] == 200]
+    split = counts([ports.owner.get(e.get("peer"), "unknown") for e in accepted])
+    dup_pct = 100.0 * out.duplicates / max(1, len(out.arrived))
+    log(f"hooktwo: {created} created through 2 processes; all arrived "
+        f"{fmt_s(None if arrived_at is None else arrived_at - t_stop)}, queue empty "
+        f"{fmt_s(None if drained_at is None else drained_at - t_stop)} after the load; sent by {split}")
+
+    size = f"2 processes, {duration:.0f} s, {created} creates ({clients} clients)"
+    ctx.row(name, size, "every event arrives (receiver's seqs = feed's), 0 unverified",
+            out.describe_arrival() + f"; creates: {created} × 201"
+            + (f", others: {counts(other)}" if other else ""),
+            out.all_arrived() and not other)
+    ctx.row(name, size, "every delivery succeeded, 1 per event",
+            out.describe_deliveries() + f"; all arrived "
+            f"{fmt_s(None if arrived_at is None else arrived_at - t_stop)} after the load ended",
+            out.all_succeeded() and drained_at is not None)
+    problems = hook_log_problems([a, b])
+    ctx.row(name, size, f"duplicates < {MAX_DUPLICATE_PERCENT:g} % of the events",
+            f"{out.duplicates} duplicates / {len(out.arrived)} events = {dup_pct:.2f} %; "
+            f"accepted deliveries sent by process {split}"
+            + (f"; server log: {len(problems)} ERROR/panic lines" if problems else ""),
+            dup_pct < MAX_DUPLICATE_PERCENT and not problems)
+
+
+# ------------------------------------------------------------------------------------------------
 
 
 def print_table(rows):
@@ -854,6 +1406,9 @@ def print_table(rows):
     sys.stdout.flush()
 
 
+SCENARIOS = ["kill", "pg", "pool", "term", "hook503", "hookkill", "hooktwo"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", required=True)
@@ -863,11 +1418,13 @@ def main():
     ap.add_argument("--logdir", required=True)
     ap.add_argument("--short", action="store_true")
     ap.add_argument("--rounds", type=int, help="kill -9 rounds (default 3 short, 20 full)")
-    ap.add_argument("--only", action="append", choices=["kill", "pg", "pool", "term"])
+    ap.add_argument("--only", action="append", choices=SCENARIOS)
+    ap.add_argument("--webhook-python", help="python with the Standard Webhooks reference library "
+                    "(script/lib.sh's sv_webhook_python), for script/webhook_receiver.py")
     args = ap.parse_args()
     os.makedirs(args.logdir, exist_ok=True)
     ctx = Ctx(args)
-    only = set(args.only or ["kill", "pg", "pool", "term"])
+    only = set(args.only or SCENARIOS)
     short = args.short
     t0 = now()
     stopped = []
@@ -893,6 +1450,15 @@ def main():
         if "term" in only:
             scenario_term(ctx, shared_db, rounds=1 if short else 3, longpolls=4 if short else 8,
                           creators=2 if short else 3, wait_s=3)
+        # The webhook scenarios make samverkan_faults afresh, each its own.
+        if "hook503" in only:
+            scenario_hook503(ctx, outage=5.0 if short else 20.0, clients=3 if short else 4, pause=0.1)
+        if "hookkill" in only:
+            scenario_hookkill(ctx, rounds=1 if short else 3, clients=3 if short else 4, pause=0.1,
+                              window=(1.5, 2.5) if short else (2.0, 4.0), delay=1.0)
+        if "hooktwo" in only:
+            scenario_hooktwo(ctx, duration=4.0 if short else 15.0, clients=4 if short else 6,
+                             pause=0.05)
     except SetupError as e:
         log(f"ERROR: {e}")
         if ctx.rows:

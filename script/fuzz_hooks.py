@@ -66,6 +66,15 @@ NOT_IN_SCHEMA = frozenset(
         "COMMENT_REQUIRED",
         # The personnummer's Luhn check digit.
         "PNR_CHECKSUM",
+        # Where a webhook URL leads (DNS and the operator's destination policy), and the
+        # directory and the token's `units` claim for its units.
+        "WEBHOOK_URL_UNRESOLVABLE",
+        "WEBHOOK_URL_INVALID",
+        "WEBHOOK_URL_PRIVATE",
+        "WEBHOOK_URL_NOT_HTTPS",
+        "WEBHOOK_URL_CREDENTIALS",
+        "UNIT_NOT_FOUND",
+        "UNIT_OUT_OF_SCOPE",
     }
 )
 

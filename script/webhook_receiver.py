@@ -9,9 +9,12 @@ POST to any path but /_control: the body and headers are verified with every sec
 delivery no secret verifies is answered 400; otherwise the current mode answers: `ok` 200,
 `fail` 503 with `Retry-After`. Every request is one JSON line in the log:
 {"id", "timestamp", "type", "seq", "message_id", "verified_by": [indexes of the secrets that
-verify it], "signatures": n, "status": answer}.
+verify it], "signatures": n, "status": answer, "at": unix time, "peer": port}.
 
-POST /_control {"mode": "ok" | "fail", "retry_after": seconds} changes the mode.
+POST /_control {"mode": "ok" | "fail", "retry_after": seconds, "delay": seconds} changes the
+mode; `delay` (default 0) holds every delivery that long before it is answered (and counted), a
+slow receiver. Connections are kept alive (HTTP/1.1), as a sender's pool expects; the log's
+`peer` is the sender's TCP port, which tells senders apart.
 GET /_stats: {"requests", "accepted", "distinct", "duplicates", "unverified", "by_type",
 "seqs"} over the requests answered 2xx (duplicates: accepted requests whose webhook-id was
 accepted before).
@@ -27,11 +30,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 LOCK = threading.Lock()
-STATE = {"mode": "ok", "retry_after": 1, "requests": 0, "accepted": [], "unverified": 0}
+STATE = {"mode": "ok", "retry_after": 1, "delay": 0.0, "requests": 0, "accepted": [], "unverified": 0}
 
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "webhook-receiver"
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, fmt, *args):  # quiet: the JSON log says what happened
         pass
@@ -41,8 +45,11 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in headers:
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:  # the sender is gone (killed, or gave up): nobody to answer
+            self.close_connection = True
 
     def do_GET(self):
         if self.path != "/_stats":
@@ -74,6 +81,7 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["mode"] = change.get("mode", STATE["mode"])
                 STATE["retry_after"] = int(change.get("retry_after", STATE["retry_after"]))
+                STATE["delay"] = float(change.get("delay", STATE["delay"]))
             return self.answer(200)
         headers = {k: v for k, v in self.headers.items()}
         with open(self.server.secrets_file) as f:
@@ -90,6 +98,10 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             payload = {}
         data = payload.get("data") or {}
+        with LOCK:
+            delay = STATE["delay"]
+        if delay > 0:
+            time.sleep(delay)
         with LOCK:
             STATE["requests"] += 1
             mode, retry_after = STATE["mode"], STATE["retry_after"]
@@ -110,6 +122,7 @@ class Handler(BaseHTTPRequestHandler):
                 "signatures": len((headers.get("webhook-signature") or "").split()),
                 "status": status,
                 "at": time.time(),
+                "peer": self.client_address[1],
             }
             if status == 200:
                 STATE["accepted"].append(entry)
@@ -127,6 +140,9 @@ def main():
     ap.add_argument("--secrets", required=True)
     ap.add_argument("--log", required=True)
     args = ap.parse_args()
+    # A sender opens many connections at once (a batch of deliveries); the default listen
+    # backlog of 5 drops the others' SYNs, and their retransmission (1 s later) eats the timeout.
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     server.secrets_file = args.secrets

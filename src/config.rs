@@ -21,6 +21,7 @@
 //! | `SAMVERKAN_WEBHOOK_RETRY_SCHEDULE` | `--webhook-retry-schedule` | `5s,5m,30m,2h,5h,10h,10h` | delays between delivery attempts (±10 % jitter) |
 //! | `SAMVERKAN_WEBHOOK_TIMEOUT` | `--webhook-timeout` | `15s` | longest attempt; a slower receiver has failed |
 //! | `SAMVERKAN_WEBHOOK_DISABLE_AFTER` | `--webhook-disable-after` | `5d` | an endpoint failing this long is disabled |
+//! | `SAMVERKAN_WEBHOOK_DISPATCH` | `--webhook-dispatch` | `true` | this process sends webhook deliveries (false: it only serves the API; another process must dispatch) |
 //! | `RUST_LOG` | — | `info` | log filter |
 //!
 //! Secrets are never printed: [`Config`]'s `Debug` redacts them.
@@ -165,6 +166,9 @@ pub struct Settings {
         default_value = "5d"
     )]
     pub webhook_disable_after: String,
+    /// Whether this process sends webhook deliveries (false: API only).
+    #[arg(long, env = "SAMVERKAN_WEBHOOK_DISPATCH", global = true, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub webhook_dispatch: bool,
 }
 
 /// How tokens are verified (and, for development, minted).
@@ -213,6 +217,8 @@ pub struct Config {
     pub workers: usize,
     /// Webhook delivery.
     pub webhooks: crate::webhooks::dispatcher::DispatchConfig,
+    /// Whether this process runs a webhook dispatcher.
+    pub webhook_dispatch: bool,
 }
 
 impl fmt::Debug for Config {
@@ -226,6 +232,7 @@ impl fmt::Debug for Config {
             .field("body_limit", &self.body_limit)
             .field("workers", &self.workers)
             .field("webhooks", &self.webhooks)
+            .field("webhook_dispatch", &self.webhook_dispatch)
             .finish()
     }
 }
@@ -378,6 +385,7 @@ impl Settings {
         let webhooks = self.webhooks()?;
         Ok(Config {
             webhooks,
+            webhook_dispatch: self.webhook_dispatch,
             database_url: self.database_url()?,
             bind,
             jwt: self.jwt()?,
@@ -388,3 +396,6 @@ impl Settings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -178,6 +178,7 @@ diesel::table! {
         status -> Text,
         attempts -> Int4,
         next_attempt_at -> Nullable<Timestamptz>,
+        leased_until -> Nullable<Timestamptz>,
         last_attempt_at -> Nullable<Timestamptz>,
         last_status -> Nullable<Int4>,
         last_error -> Nullable<Text>,

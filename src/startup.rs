@@ -215,14 +215,21 @@ fn blocking_threads_per_worker(pool_size: u32, workers: usize) -> usize {
 pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Result<()> {
     let state = web::Data::new(state);
     spawn_housekeeping(state.pool.clone());
-    // Every process delivers webhooks; replicas share the due deliveries (SKIP LOCKED).
+    // Every process delivers webhooks unless told not to; replicas share the due deliveries
+    // (SKIP LOCKED). The client is built either way, so a bad CA file stops every process.
     let dispatcher = crate::webhooks::dispatcher::Dispatcher::new(
         state.pool.clone(),
         config.webhooks.clone(),
         state.clock,
     )
     .map_err(std::io::Error::other)?;
-    actix_web::rt::spawn(dispatcher.run());
+    if config.webhook_dispatch {
+        actix_web::rt::spawn(dispatcher.run());
+    } else {
+        tracing::info!(
+            "webhook dispatch is off in this process (SAMVERKAN_WEBHOOK_DISPATCH=false)"
+        );
+    }
     tracing::info!(bind = %config.bind, workers = config.workers, "serving");
     HttpServer::new(move || build_app(state.clone()))
         .workers(config.workers)

@@ -36,7 +36,7 @@ CREATE TABLE webhook_deliveries (
     -- The `webhook-id` header is `msg_` + this id (hex, no dashes): the same on every attempt.
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     -- Queueing order (ids are random): the listing's order and cursor.
-    ordinal         bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    ordinal         bigint GENERATED ALWAYS AS IDENTITY,
     endpoint_id     uuid NOT NULL REFERENCES webhook_endpoints (id),
     -- The event it carries; NULL for `webhook.test`.
     event_id        bigint REFERENCES events (id),
@@ -44,13 +44,16 @@ CREATE TABLE webhook_deliveries (
     status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'succeeded', 'failed')),
     attempts        integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz,
+    -- A dispatcher's claim: not due again before this (see models::webhook). Not indexed, so
+    -- a claim is a HOT update that touches no index.
+    leased_until    timestamptz,
     last_attempt_at timestamptz,
     last_status     integer,
     last_error      text,
     created_at      timestamptz NOT NULL DEFAULT now(),
     completed_at    timestamptz,
     CHECK ((status = 'pending') = (next_attempt_at IS NOT NULL))
-);
+) WITH (fillfactor = 70);
 
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries (endpoint_id, ordinal);

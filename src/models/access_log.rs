@@ -180,3 +180,46 @@ pub fn purge_older_than_five_years(conn: &mut PgConnection) -> QueryResult<usize
             .execute(conn)
     })
 }
+
+/// Entries of webhook deliveries that reached their receivers, one per delivery, column by
+/// column (all the same length).
+#[derive(Debug, Default)]
+pub struct DeliveryEntries {
+    pub actor_hsa_id: Vec<String>,
+    pub unit_id: Vec<Option<Uuid>>,
+    pub unit_hsa_id: Vec<Option<String>>,
+    pub actor_role: Vec<String>,
+    pub patient_id: Vec<Uuid>,
+    pub message_id: Vec<Option<Uuid>>,
+    pub request_id: Vec<String>,
+}
+
+/// Appends the entries of a dispatcher round's deliveries in one statement, with `action`
+/// and outcome `ok`.
+pub fn append_deliveries(
+    conn: &mut PgConnection,
+    action: &str,
+    e: &DeliveryEntries,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
+    if e.request_id.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "INSERT INTO access_log (actor_hsa_id, unit_id, unit_hsa_id, actor_role, patient_id, \
+             message_id, request_id, action, outcome) \
+         SELECT a, u, uh, r, p, m, q, $8, 'ok' \
+           FROM unnest(CAST($1 AS text[]), CAST($2 AS uuid[]), CAST($3 AS text[]), \
+                       CAST($4 AS text[]), CAST($5 AS uuid[]), CAST($6 AS uuid[]), \
+                       CAST($7 AS text[])) AS x(a, u, uh, r, p, m, q)",
+    )
+    .bind::<Array<Text>, _>(&e.actor_hsa_id)
+    .bind::<Array<Nullable<SqlUuid>>, _>(&e.unit_id)
+    .bind::<Array<Nullable<Text>>, _>(&e.unit_hsa_id)
+    .bind::<Array<Text>, _>(&e.actor_role)
+    .bind::<Array<SqlUuid>, _>(&e.patient_id)
+    .bind::<Array<Nullable<SqlUuid>>, _>(&e.message_id)
+    .bind::<Array<Text>, _>(&e.request_id)
+    .bind::<Text, _>(action)
+    .execute(conn)
+}

@@ -69,6 +69,22 @@ pub fn find_by_hsa_id(conn: &mut PgConnection, hsa_id: &str) -> QueryResult<Opti
         .optional()
 }
 
+/// The HSA-ids of the units with these ids (each looked up once; unknown ids are left out).
+pub fn hsa_ids_by_id(
+    conn: &mut PgConnection,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> QueryResult<std::collections::HashMap<Uuid, String>> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    Ok(units::table
+        .filter(units::id.eq_any(&ids))
+        .select((units::id, units::hsa_id))
+        .load::<(Uuid, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// The ids of the units with these HSA-ids (compared case-insensitively); unknown ones are left
 /// out.
 pub fn ids_of_hsa_ids(conn: &mut PgConnection, hsa_ids: &[String]) -> QueryResult<Vec<Uuid>> {

@@ -4,9 +4,9 @@
 //!
 //! A delivery is `pending` until it succeeds or its attempts are spent (`failed`, kept, and
 //! queued again by [`recover`]). A dispatcher claims due deliveries with `FOR UPDATE SKIP
-//! LOCKED` and, in the same statement, moves their next attempt a lease ahead: a dispatcher
-//! that dies mid-delivery leaves them due again when the lease ends, so another process (or
-//! the same one restarted) sends them again with the same id — at least once, never lost.
+//! LOCKED` and, in the same statement, leases them (`leased_until`): a dispatcher that dies
+//! mid-delivery leaves them due again when the lease ends, so another process (or the same one
+//! restarted) sends them again with the same id — at least once, never lost.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -110,6 +110,7 @@ pub struct DeliveryRow {
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: Option<OffsetDateTime>,
+    pub leased_until: Option<OffsetDateTime>,
     pub last_attempt_at: Option<OffsetDateTime>,
     pub last_status: Option<i32>,
     pub last_error: Option<String>,
@@ -192,6 +193,7 @@ pub fn fail_pending(
     .set((
         webhook_deliveries::status.eq(status::FAILED),
         webhook_deliveries::next_attempt_at.eq(None::<OffsetDateTime>),
+        webhook_deliveries::leased_until.eq(None::<OffsetDateTime>),
         webhook_deliveries::completed_at.eq(Some(now)),
         webhook_deliveries::last_error.eq(Some(why)),
     ))
@@ -258,6 +260,7 @@ pub fn recover(
         webhook_deliveries::status.eq(status::PENDING),
         webhook_deliveries::attempts.eq(0),
         webhook_deliveries::next_attempt_at.eq(Some(now)),
+        webhook_deliveries::leased_until.eq(None::<OffsetDateTime>),
         webhook_deliveries::completed_at.eq(None::<OffsetDateTime>),
     ))
     .execute(conn)
@@ -283,8 +286,9 @@ pub struct Claimed {
 }
 
 /// Claims up to `limit` due deliveries of active endpoints, oldest due first, skipping rows
-/// another dispatcher holds: each one's attempt count goes up and its next attempt moves to
-/// `now + lease`, so it is not claimed again while this attempt runs.
+/// another dispatcher holds: each one's attempt count goes up and it is leased until
+/// `lease_until`, so it is not claimed again while this attempt runs. Only unindexed columns
+/// change (the table keeps 30 % of each page free), so the claim is a HOT update.
 pub fn claim_due(
     conn: &mut PgConnection,
     now: OffsetDateTime,
@@ -296,11 +300,12 @@ pub fn claim_due(
              SELECT d.id FROM webhook_deliveries d \
              JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.active \
              WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+               AND (d.leased_until IS NULL OR d.leased_until <= $1) \
              ORDER BY d.next_attempt_at \
              LIMIT $3 \
              FOR UPDATE OF d SKIP LOCKED) \
          UPDATE webhook_deliveries d \
-            SET attempts = d.attempts + 1, last_attempt_at = $1, next_attempt_at = $2 \
+            SET attempts = d.attempts + 1, last_attempt_at = $1, leased_until = $2 \
            FROM due WHERE d.id = due.id \
          RETURNING d.id, d.endpoint_id, d.event_id, d.type AS type_, d.attempts, d.created_at",
     )
@@ -348,6 +353,7 @@ pub fn record_attempt(
     .set((
         webhook_deliveries::status.eq(new_status),
         webhook_deliveries::next_attempt_at.eq(result.next_attempt_at),
+        webhook_deliveries::leased_until.eq(None::<OffsetDateTime>),
         webhook_deliveries::last_status.eq(result.http_status),
         webhook_deliveries::last_error.eq(result.error),
         webhook_deliveries::completed_at.eq(done),
@@ -389,4 +395,38 @@ pub fn find_many(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Endpo
         .filter(webhook_endpoints::id.eq_any(ids))
         .select(EndpointRow::as_select())
         .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct RecordedId {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// Records the successful attempts of a round in one statement: each delivery (`id` with the
+/// attempt number it was claimed with) becomes `succeeded` with its HTTP status, unless it was
+/// claimed again meanwhile. Returns the ids recorded.
+pub fn record_successes(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    attempts: &[i32],
+    http_status: &[i32],
+    now: OffsetDateTime,
+) -> QueryResult<Vec<Uuid>> {
+    use diesel::sql_types::Array;
+    let rows: Vec<RecordedId> = diesel::sql_query(
+        "UPDATE webhook_deliveries d \
+            SET status = 'succeeded', next_attempt_at = NULL, leased_until = NULL, \
+                last_status = u.code, \
+                last_error = NULL, completed_at = $4 \
+           FROM unnest(CAST($1 AS uuid[]), CAST($2 AS int[]), CAST($3 AS int[])) AS u(id, attempts, code) \
+          WHERE d.id = u.id AND d.attempts = u.attempts AND d.status = 'pending' \
+         RETURNING d.id",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<Int4>, _>(attempts)
+    .bind::<Array<Int4>, _>(http_status)
+    .bind::<Timestamptz, _>(now)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -3,11 +3,9 @@
 //! order, without free text. A reader that always asks `after=<last seq seen>` sees every
 //! event exactly once (see `models::event` for why that holds under concurrent writers).
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use actix_web::{get, web};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -19,9 +17,8 @@ use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::reply_window::to_stockholm;
 use crate::error::{AppError, AppResult};
-use crate::models::event;
+use crate::models::{event, unit};
 use crate::routes::access;
-use crate::schema::units;
 use crate::state::AppState;
 
 /// Longest long-poll.
@@ -142,18 +139,11 @@ pub async fn list_events(
                 event::number_pending(conn)?;
                 let rows = event::after(conn, after, &ids, limit)?;
                 subject.shown = rows.iter().filter_map(|r| r.patient_id).collect();
-                let mut unit_ids: Vec<Uuid> = rows
-                    .iter()
-                    .flat_map(|r| r.unit_ids.iter().flatten().copied())
-                    .collect();
-                unit_ids.sort();
-                unit_ids.dedup();
-                let hsa: HashMap<Uuid, String> = units::table
-                    .filter(units::id.eq_any(&unit_ids))
-                    .select((units::id, units::hsa_id))
-                    .load::<(Uuid, String)>(conn)?
-                    .into_iter()
-                    .collect();
+                let hsa = unit::hsa_ids_by_id(
+                    conn,
+                    rows.iter()
+                        .flat_map(|r| r.unit_ids.iter().flatten().copied()),
+                )?;
                 Ok((rows, hsa))
             },
         )

@@ -3,7 +3,7 @@
 //!
 //! One round: claim up to [`DispatchConfig::batch`] due deliveries (their next attempt moves a
 //! lease ahead in the same statement), build each body from its event, send them all at once,
-//! then record every outcome in a transaction of its own. A process killed mid-round leaves
+//! then record every outcome in one transaction. A process killed mid-round leaves
 //! its claimed deliveries due again when the lease ends; whoever claims them sends the same
 //! `webhook-id` and body, so a receiver that keeps the ids it handled sees each event once.
 
@@ -20,10 +20,10 @@ use crate::clock::Clock;
 use crate::db::{self, DbPool};
 use crate::domain::reply_window::to_stockholm;
 use crate::error::AppResult;
-use crate::models::access_log::{self, NewAccessLog};
+use crate::models::access_log::{self, DeliveryEntries};
 use crate::models::event::{self, EventRow};
+use crate::models::unit;
 use crate::models::webhook::{self, AttemptResult, Claimed, EndpointChanges, EndpointRow};
-use crate::schema::units;
 use crate::webhooks::destination::{self, DestinationPolicy, SafeResolver};
 use crate::webhooks::schedule::{self, RetrySchedule};
 use crate::webhooks::signing;
@@ -41,7 +41,8 @@ pub struct DispatchConfig {
     pub disable_after: Duration,
     /// How often an idle dispatcher looks for due deliveries.
     pub poll: Duration,
-    /// Most deliveries claimed (and sent at once) per round.
+    /// Most deliveries claimed per round, all sent at once: also the most connections a
+    /// process opens to receivers.
     pub batch: i64,
     /// Extra trusted CA certificates (PEM), e.g. the region's (SITHS-style PKI).
     pub ca_pem: Option<Vec<u8>>,
@@ -64,7 +65,7 @@ impl Default for DispatchConfig {
             timeout: Duration::from_secs(15),
             disable_after: Duration::from_secs(5 * 86400),
             poll: Duration::from_millis(200),
-            batch: 64,
+            batch: 32,
             ca_pem: None,
         }
     }
@@ -139,13 +140,15 @@ impl Dispatcher {
         })
     }
 
-    /// Runs rounds for ever: at once while there is work, every `poll` when there is none,
-    /// and after a database error a few seconds later.
+    /// Runs rounds for ever: the next at once after a full batch (a backlog), else after
+    /// `poll` — so under a steady trickle of events a round carries what arrived in the last
+    /// `poll` instead of one delivery each (a round costs a dozen statements whatever its
+    /// size) — and after a database error a few seconds later.
     pub async fn run(self) {
         loop {
             match self.run_once().await {
-                Ok(0) => tokio::time::sleep(self.cfg.poll).await,
-                Ok(_) => {}
+                Ok(n) if n as i64 >= self.cfg.batch => {}
+                Ok(_) => tokio::time::sleep(self.cfg.poll).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "webhook dispatch round failed");
                     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -179,10 +182,16 @@ impl Dispatcher {
         let results = futures_util::future::join_all(attempts).await;
         let cfg = self.cfg.clone();
         let clock = self.clock;
-        db::run(&self.pool, move |conn| {
-            for (o, outcome) in &results {
-                let now = clock.now();
-                conn.transaction(|conn| record(conn, &cfg, o, outcome, now))?;
+        // One transaction for the round's outcomes: one commit (one WAL flush) instead of one
+        // per delivery. Should it fail, the round's deliveries are sent again after the lease,
+        // with the same ids.
+        db::transaction(&self.pool, move |conn| {
+            let now = clock.now();
+            let (ok, failed): (Vec<_>, Vec<_>) =
+                results.iter().partition(|(_, outcome)| outcome.succeeded());
+            record_successes(conn, &ok, now)?;
+            for (o, outcome) in failed {
+                record_failure(conn, &cfg, o, outcome, now)?;
             }
             Ok(())
         })
@@ -275,18 +284,12 @@ fn prepare(conn: &mut PgConnection, claimed: Vec<Claimed>) -> AppResult<Vec<Outg
         event::number_pending(conn)?;
         events = event::by_ids(conn, &event_ids)?;
     }
-    let mut unit_ids: Vec<Uuid> = events
-        .iter()
-        .flat_map(|e| e.unit_ids.iter().flatten().copied())
-        .collect();
-    unit_ids.sort();
-    unit_ids.dedup();
-    let hsa: HashMap<Uuid, String> = units::table
-        .filter(units::id.eq_any(&unit_ids))
-        .select((units::id, units::hsa_id))
-        .load::<(Uuid, String)>(conn)?
-        .into_iter()
-        .collect();
+    let hsa = unit::hsa_ids_by_id(
+        conn,
+        events
+            .iter()
+            .flat_map(|e| e.unit_ids.iter().flatten().copied()),
+    )?;
     let events: HashMap<i64, EventRow> = events.into_iter().map(|e| (e.id, e)).collect();
     let mut out = Vec::with_capacity(claimed.len());
     for c in claimed {
@@ -339,64 +342,80 @@ fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// Records one attempt: the delivery's new state, the endpoint's failing streak (and its
-/// disabling on 410 or after `disable_after` of failures), and for a delivery that reached the
-/// receiver and named a patient, an access-log entry with the endpoint's owner as actor.
-fn record(
+/// Records the round's successes in two statements whatever their number: the deliveries,
+/// and for those that named a patient an access-log entry each, with the endpoint's owner as
+/// actor (a delivery discloses the patient's id to the platform, like a feed batch). A delivery
+/// claimed again meanwhile (its lease ran out) is left to the attempt that holds it.
+fn record_successes(
+    conn: &mut PgConnection,
+    ok: &[&(Outgoing, Outcome)],
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    if ok.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = ok.iter().map(|(o, _)| o.claimed.id).collect();
+    let attempts: Vec<i32> = ok.iter().map(|(o, _)| o.claimed.attempts).collect();
+    let codes: Vec<i32> = ok
+        .iter()
+        .map(|(_, r)| i32::from(r.http_status.unwrap_or(200)))
+        .collect();
+    let recorded = webhook::record_successes(conn, &ids, &attempts, &codes, now)?;
+    let mut cleared: Vec<Uuid> = Vec::new();
+    let mut entries = DeliveryEntries::default();
+    for (o, _) in ok {
+        if !recorded.contains(&o.claimed.id) {
+            tracing::info!(webhook_id = %o.webhook_id, "delivery claimed again meanwhile; this attempt is not recorded");
+            continue;
+        }
+        let e = &o.endpoint;
+        if e.failing_since.is_some() && !cleared.contains(&e.id) {
+            webhook::clear_failing(conn, e.id)?;
+            cleared.push(e.id);
+        }
+        if let Some(patient_id) = o.patient_id {
+            entries.actor_hsa_id.push(e.owner_hsa_id.clone());
+            entries.unit_id.push(e.owner_unit_id);
+            entries.unit_hsa_id.push(e.owner_unit_hsa_id.clone());
+            entries.actor_role.push(e.owner_role.clone());
+            entries.patient_id.push(patient_id);
+            entries.message_id.push(o.message_id);
+            entries.request_id.push(o.webhook_id.clone());
+        }
+    }
+    access_log::append_deliveries(conn, action::WEBHOOK_DELIVERY, &entries)?;
+    Ok(())
+}
+
+/// Records a failed attempt: when the next one is due (or that the attempts are spent), the
+/// endpoint's failing streak, and its disabling on 410 or after `disable_after` of failures.
+fn record_failure(
     conn: &mut PgConnection,
     cfg: &DispatchConfig,
     o: &Outgoing,
     outcome: &Outcome,
     now: OffsetDateTime,
 ) -> AppResult<()> {
-    let succeeded = outcome.succeeded();
     let gone = outcome.http_status == Some(410);
-    let next_attempt_at = if succeeded || gone {
+    let next_attempt_at = if gone {
         None
     } else {
         cfg.schedule
             .delay_after(o.claimed.attempts)
-            .map(|d| {
-                outcome
-                    .retry_after
-                    .unwrap_or_else(|| schedule::jittered(d, schedule::random_unit()))
-            })
+            .map(|d| schedule::next_delay(d, outcome.retry_after, schedule::random_unit()))
             .map(|d| now + d)
     };
     let result = AttemptResult {
         http_status: outcome.http_status.map(i32::from),
         error: outcome.error.as_deref(),
         next_attempt_at,
-        succeeded,
+        succeeded: false,
     };
     if !webhook::record_attempt(conn, &o.claimed, &result, now)? {
         tracing::info!(webhook_id = %o.webhook_id, "delivery claimed again meanwhile; this attempt is not recorded");
         return Ok(());
     }
     let endpoint = &o.endpoint;
-    if succeeded {
-        if endpoint.failing_since.is_some() {
-            webhook::clear_failing(conn, endpoint.id)?;
-        }
-        if let Some(patient_id) = o.patient_id {
-            access_log::append(
-                conn,
-                &NewAccessLog {
-                    actor_hsa_id: &endpoint.owner_hsa_id,
-                    actor_name: None,
-                    unit_id: endpoint.owner_unit_id,
-                    unit_hsa_id: endpoint.owner_unit_hsa_id.as_deref(),
-                    action: action::WEBHOOK_DELIVERY,
-                    outcome: "ok",
-                    patient_id: Some(patient_id),
-                    message_id: o.message_id,
-                    request_id: &o.webhook_id,
-                    actor_role: Some(&endpoint.owner_role),
-                },
-            )?;
-        }
-        return Ok(());
-    }
     tracing::info!(
         webhook_id = %o.webhook_id,
         endpoint = %endpoint.id,

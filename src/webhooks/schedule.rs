@@ -1,7 +1,8 @@
 //! When a failed delivery is tried again: the configured schedule (by default 5 s, 5 min,
 //! 30 min, 2 h, 5 h, 10 h, 10 h after the attempts before), each delay spread by ±10 % so a
 //! receiver that was down is not hit by every delivery at the same instant, and a receiver's
-//! `Retry-After` (on 429 and 503) honoured instead.
+//! `Retry-After` (on 429 and 503) honoured: never sooner than it asks, never sooner than the
+//! schedule.
 
 use std::time::Duration;
 
@@ -72,6 +73,15 @@ impl Default for RetrySchedule {
 /// `delay` spread by ±10 %: `unit` is a random number in [0, 1).
 pub fn jittered(delay: Duration, unit: f64) -> Duration {
     delay.mul_f64(0.9 + 0.2 * unit.clamp(0.0, 1.0))
+}
+
+/// The wait before the next attempt: the scheduled delay with jitter, or the receiver's
+/// `Retry-After` when that is longer. A `Retry-After` never shortens the schedule: a receiver
+/// answering `Retry-After: 0` (or 30 s through a long outage) would otherwise spend every
+/// attempt within minutes, long before the schedule's 28 hours.
+pub fn next_delay(scheduled: Duration, retry_after: Option<Duration>, unit: f64) -> Duration {
+    let mine = jittered(scheduled, unit);
+    retry_after.map_or(mine, |r| r.max(mine))
 }
 
 /// A random number in [0, 1) for [`jittered`].

@@ -524,20 +524,7 @@ impl TestApp {
 /// A token of an integration platform reading the change feed: role `integration`, acting
 /// unit Vårdcentralen Halmstad, and `units` naming the units whose events it may read.
 pub fn integration_token(units: &[&str]) -> String {
-    mint_hs256(
-        &jwt_config(),
-        &TokenRequest {
-            sub: "SE2321000115-DEMOINT1".into(),
-            unit: Some(VC_HALMSTAD.into()),
-            name: Some("Integrationsplattform Demo".into()),
-            roles: vec!["integration".into()],
-            legitimerad: false,
-            profession: None,
-            units: units.iter().map(|u| u.to_string()).collect(),
-            ttl_minutes: 30,
-        },
-    )
-    .expect("mint integration token")
+    integration_token_for("SE2321000115-DEMOINT1", units)
 }
 
 /// A receptförnyelse of Enalapril (not narcotic) from a kommun unit, correct in every way.
@@ -618,14 +605,15 @@ impl TestApp {
 
 // ---- Additions for webhooks ------------------------------------------------------------------
 
-/// An integration platform's token like [`integration_token`], for the client `sub`.
+/// An integration platform's token (role `integration`, acting unit Vårdcentralen Halmstad,
+/// `units` as given) for the client `sub`.
 pub fn integration_token_for(sub: &str, units: &[&str]) -> String {
     mint_hs256(
         &jwt_config(),
         &TokenRequest {
             sub: sub.into(),
             unit: Some(VC_HALMSTAD.into()),
-            name: Some("Integrationsplattform".into()),
+            name: Some("Integrationsplattform Demo".into()),
             roles: vec!["integration".into()],
             legitimerad: false,
             profession: None,

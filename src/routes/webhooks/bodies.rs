@@ -1,6 +1,8 @@
 //! What the webhook routes read and answer: an endpoint as shown (its secret only when made or
 //! rotated), the bodies that register and change one with their field checks, and deliveries.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -60,18 +62,14 @@ pub struct WebhookEndpoint {
 
 impl WebhookEndpoint {
     /// The endpoint as shown at `now`, its units named by `hsa`.
-    pub fn new(r: EndpointRow, hsa: &[(Uuid, String)], now: OffsetDateTime) -> Self {
+    pub fn new(r: EndpointRow, hsa: &HashMap<Uuid, String>, now: OffsetDateTime) -> Self {
         let units = r
             .unit_ids
             .iter()
             .flatten()
             .map(|id| EventUnit {
                 id: *id,
-                hsa_id: hsa
-                    .iter()
-                    .find(|(u, _)| u == id)
-                    .map(|(_, h)| h.clone())
-                    .unwrap_or_default(),
+                hsa_id: hsa.get(id).cloned().unwrap_or_default(),
             })
             .collect();
         Self {
@@ -119,11 +117,11 @@ pub struct CreateWebhook {
     pub url: String,
     /// HSA-ids of the units whose events are delivered: for an integration client, units of
     /// its token's `units` claim; 1–100.
-    #[schema(example = json!(["SE2321000115-DEMOVC01"]), min_items = 1, max_items = 100)]
+    #[schema(schema_with = units_schema)]
     pub units: Vec<String>,
-    /// Only these event types (default: every type).
+    /// Only these event types, at least one (default: every type).
     #[serde(default)]
-    #[schema(example = json!(["message.created", "message.replied"]))]
+    #[schema(schema_with = event_types_schema)]
     pub event_types: Option<Vec<String>>,
     /// Free text, at most 500 characters.
     #[serde(default)]
@@ -136,12 +134,14 @@ pub struct CreateWebhook {
 #[serde(deny_unknown_fields)]
 pub struct PatchWebhook {
     /// New URL (checked as on registration).
+    #[schema(max_length = 2048)]
     pub url: Option<String>,
-    /// New units (replaces the list).
+    /// New units, 1–100 HSA-ids (replaces the list).
+    #[schema(schema_with = units_or_null_schema)]
     pub units: Option<Vec<String>>,
-    /// New event types; null: every type.
+    /// New event types, at least one; null: every type.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>, nullable)]
+    #[schema(schema_with = event_types_schema)]
     pub event_types: Option<Option<Vec<String>>>,
     /// New description; null removes it.
     #[serde(default, deserialize_with = "present")]
@@ -150,6 +150,54 @@ pub struct PatchWebhook {
     /// false stops deliveries (pending ones fail and can be recovered); true resumes them and
     /// clears a disabling.
     pub active: Option<bool>,
+}
+
+/// `units`: 1–100 HSA-ids (utoipa cannot put a pattern on a `Vec<String>`'s items).
+fn units_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[Ss][Ee][0-9]{10}-[A-Za-z0-9]+$"))
+                .min_length(Some(14))
+                .max_length(Some(31)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(MAX_UNITS))
+        .description(Some(
+            "HSA-ids of the units whose events are delivered (1–100); for an integration client, units of its token's `units` claim.",
+        ))
+        .examples([serde_json::json!(["SE2321000115-DEMOVC01"])])
+        .build()
+}
+
+/// `units` of a change: as on registration, or null (no change).
+fn units_or_null_schema() -> utoipa::openapi::schema::Array {
+    let mut schema = units_schema();
+    schema.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::schema::Type::Array,
+        utoipa::openapi::schema::Type::Null,
+    ]);
+    schema
+}
+
+/// `event_types`: at least one of the feed's types, or null for every type.
+fn event_types_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(kind::ALL.iter().copied())),
+        )
+        .min_items(Some(1))
+        .description(Some(
+            "Only these event types (at least one); absent or null: every type.",
+        ))
+        .examples([serde_json::json!(["message.created", "message.replied"])])
+        .build()
 }
 
 /// A field that is present, even as null: `Some(None)`.

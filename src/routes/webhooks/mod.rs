@@ -8,7 +8,6 @@
 //! README's section for integrators.
 
 use actix_web::{get, patch, post, web};
-use diesel::prelude::*;
 use diesel::PgConnection;
 use time::{Duration, OffsetDateTime};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -24,7 +23,6 @@ use crate::models::unit;
 use crate::models::webhook::{self, EndpointChanges, EndpointRow, NewEndpoint};
 use crate::response::ApiResponse;
 use crate::routes::{access, pagination};
-use crate::schema::units;
 use crate::state::AppState;
 use crate::webhooks::destination::{self, DestinationPolicy};
 
@@ -126,21 +124,13 @@ fn resolve_units(
     }
 }
 
-/// The HSA-ids of an endpoint's units, for showing it.
-fn unit_names(conn: &mut PgConnection, e: &EndpointRow) -> QueryResult<Vec<(Uuid, String)>> {
-    let ids: Vec<Uuid> = e.unit_ids.iter().flatten().copied().collect();
-    units::table
-        .filter(units::id.eq_any(ids))
-        .select((units::id, units::hsa_id))
-        .load(conn)
-}
-
+/// An endpoint as shown, its units named by their HSA-ids.
 fn show(
     conn: &mut PgConnection,
     e: EndpointRow,
     now: OffsetDateTime,
 ) -> AppResult<WebhookEndpoint> {
-    let names = unit_names(conn, &e)?;
+    let names = unit::hsa_ids_by_id(conn, e.unit_ids.iter().flatten().copied())?;
     Ok(WebhookEndpoint::new(e, &names, now))
 }
 

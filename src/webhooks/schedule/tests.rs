@@ -73,3 +73,23 @@ fn retry_after_reads_seconds_and_http_dates() {
     assert_eq!(parse_retry_after("999999999", now), Some(MAX_RETRY_AFTER));
     assert_eq!(parse_retry_after("soon", now), None);
 }
+
+#[test]
+fn retry_after_lengthens_the_wait_but_never_shortens_the_schedule() {
+    let five_min = Duration::from_secs(300);
+    assert_eq!(next_delay(five_min, None, 0.5), five_min);
+    assert_eq!(
+        next_delay(five_min, Some(Duration::from_secs(3600)), 0.5),
+        Duration::from_secs(3600),
+        "a longer Retry-After is honoured"
+    );
+    assert_eq!(
+        next_delay(five_min, Some(Duration::from_secs(1)), 0.5),
+        five_min,
+        "a shorter one does not spend the attempts faster"
+    );
+    assert_eq!(
+        next_delay(five_min, Some(Duration::ZERO), 0.0),
+        Duration::from_secs(270)
+    );
+}
