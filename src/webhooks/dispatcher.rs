@@ -11,19 +11,18 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use diesel::prelude::*;
+use futures_util::StreamExt;
 use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::access_log::action;
 use crate::clock::Clock;
 use crate::db::{self, DbPool};
 use crate::domain::reply_window::to_stockholm;
 use crate::error::AppResult;
-use crate::models::access_log::{self, DeliveryEntries};
 use crate::models::event::{self, EventRow};
 use crate::models::unit;
-use crate::models::webhook::{self, AttemptResult, Claimed, EndpointChanges, EndpointRow};
+use crate::models::webhook::{self, Claimed, EndpointRow};
 use crate::webhooks::destination::{self, DestinationPolicy, SafeResolver};
 use crate::webhooks::schedule::{self, RetrySchedule};
 use crate::webhooks::signing;
@@ -41,19 +40,20 @@ pub struct DispatchConfig {
     pub disable_after: Duration,
     /// How often an idle dispatcher looks for due deliveries.
     pub poll: Duration,
-    /// Most deliveries claimed per round, all sent at once: also the most connections a
-    /// process opens to receivers.
+    /// Most deliveries claimed per round (sent [`MAX_IN_FLIGHT`] at a time).
     pub batch: i64,
     /// Extra trusted CA certificates (PEM), e.g. the region's (SITHS-style PKI).
     pub ca_pem: Option<Vec<u8>>,
 }
 
 impl DispatchConfig {
-    /// How long a claim holds a delivery: longer than one round can take (every attempt of a
-    /// round runs at once, each at most `timeout`, then the outcomes are recorded), short
-    /// enough that a delivery whose dispatcher died is sent again soon (35 s by default).
+    /// How long a claim holds a delivery: longer than one round can take (its attempts run
+    /// in at most two waves of [`MAX_IN_FLIGHT`], each attempt at most `timeout`, then the
+    /// outcomes are recorded), short enough that a delivery whose dispatcher died is sent
+    /// again soon (35 s by default).
     pub fn lease(&self) -> Duration {
-        self.timeout * 2 + Duration::from_secs(5)
+        let waves = (self.batch.max(1) as u32).div_ceil(MAX_IN_FLIGHT as u32);
+        self.timeout * waves + Duration::from_secs(5)
     }
 }
 
@@ -65,11 +65,20 @@ impl Default for DispatchConfig {
             timeout: Duration::from_secs(15),
             disable_after: Duration::from_secs(5 * 86400),
             poll: Duration::from_millis(200),
-            batch: 32,
+            batch: 64,
             ca_pem: None,
         }
     }
 }
+
+/// Most attempts a dispatcher has open at once: the most connections a process opens to
+/// receivers. A round of [`DispatchConfig::batch`] (64) is sent in at most two waves, which
+/// [`DispatchConfig::lease`] allows for.
+pub const MAX_IN_FLIGHT: usize = 32;
+
+mod record;
+
+use record::{record_failure, record_successes};
 
 /// Sends due deliveries.
 pub struct Dispatcher {
@@ -163,8 +172,8 @@ impl Dispatcher {
         let lease_until = now + self.cfg.lease();
         let batch = self.cfg.batch;
         let outgoing = db::run(&self.pool, move |conn| {
-            let claimed =
-                conn.transaction(|conn| webhook::claim_due(conn, now, lease_until, batch))?;
+            // One statement, atomic by itself: no transaction around it.
+            let claimed = webhook::claim_due(conn, now, lease_until, batch)?;
             if claimed.is_empty() {
                 return Ok(Vec::new());
             }
@@ -179,7 +188,10 @@ impl Dispatcher {
             let outcome = self.send(&o).await;
             (o, outcome)
         });
-        let results = futures_util::future::join_all(attempts).await;
+        let results: Vec<(Outgoing, Outcome)> = futures_util::stream::iter(attempts)
+            .buffer_unordered(MAX_IN_FLIGHT)
+            .collect()
+            .await;
         let cfg = self.cfg.clone();
         let clock = self.clock;
         // One transaction for the round's outcomes: one commit (one WAL flush) instead of one
@@ -340,133 +352,4 @@ fn event_body(e: &EventRow, hsa: &HashMap<Uuid, String>) -> serde_json::Value {
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
-}
-
-/// Records the round's successes in two statements whatever their number: the deliveries,
-/// and for those that named a patient an access-log entry each, with the endpoint's owner as
-/// actor (a delivery discloses the patient's id to the platform, like a feed batch). A delivery
-/// claimed again meanwhile (its lease ran out) is left to the attempt that holds it.
-fn record_successes(
-    conn: &mut PgConnection,
-    ok: &[&(Outgoing, Outcome)],
-    now: OffsetDateTime,
-) -> AppResult<()> {
-    if ok.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = ok.iter().map(|(o, _)| o.claimed.id).collect();
-    let attempts: Vec<i32> = ok.iter().map(|(o, _)| o.claimed.attempts).collect();
-    let codes: Vec<i32> = ok
-        .iter()
-        .map(|(_, r)| i32::from(r.http_status.unwrap_or(200)))
-        .collect();
-    let recorded = webhook::record_successes(conn, &ids, &attempts, &codes, now)?;
-    let mut cleared: Vec<Uuid> = Vec::new();
-    let mut entries = DeliveryEntries::default();
-    for (o, _) in ok {
-        if !recorded.contains(&o.claimed.id) {
-            tracing::info!(webhook_id = %o.webhook_id, "delivery claimed again meanwhile; this attempt is not recorded");
-            continue;
-        }
-        let e = &o.endpoint;
-        if e.failing_since.is_some() && !cleared.contains(&e.id) {
-            webhook::clear_failing(conn, e.id)?;
-            cleared.push(e.id);
-        }
-        if let Some(patient_id) = o.patient_id {
-            entries.actor_hsa_id.push(e.owner_hsa_id.clone());
-            entries.unit_id.push(e.owner_unit_id);
-            entries.unit_hsa_id.push(e.owner_unit_hsa_id.clone());
-            entries.actor_role.push(e.owner_role.clone());
-            entries.patient_id.push(patient_id);
-            entries.message_id.push(o.message_id);
-            entries.request_id.push(o.webhook_id.clone());
-        }
-    }
-    access_log::append_deliveries(conn, action::WEBHOOK_DELIVERY, &entries)?;
-    Ok(())
-}
-
-/// Records a failed attempt: when the next one is due (or that the attempts are spent), the
-/// endpoint's failing streak, and its disabling on 410 or after `disable_after` of failures.
-fn record_failure(
-    conn: &mut PgConnection,
-    cfg: &DispatchConfig,
-    o: &Outgoing,
-    outcome: &Outcome,
-    now: OffsetDateTime,
-) -> AppResult<()> {
-    let gone = outcome.http_status == Some(410);
-    let next_attempt_at = if gone {
-        None
-    } else {
-        cfg.schedule
-            .delay_after(o.claimed.attempts)
-            .map(|d| schedule::next_delay(d, outcome.retry_after, schedule::random_unit()))
-            .map(|d| now + d)
-    };
-    let result = AttemptResult {
-        http_status: outcome.http_status.map(i32::from),
-        error: outcome.error.as_deref(),
-        next_attempt_at,
-        succeeded: false,
-    };
-    if !webhook::record_attempt(conn, &o.claimed, &result, now)? {
-        tracing::info!(webhook_id = %o.webhook_id, "delivery claimed again meanwhile; this attempt is not recorded");
-        return Ok(());
-    }
-    let endpoint = &o.endpoint;
-    tracing::info!(
-        webhook_id = %o.webhook_id,
-        endpoint = %endpoint.id,
-        attempt = o.claimed.attempts,
-        error = outcome.error.as_deref().unwrap_or(""),
-        next_attempt_at = ?next_attempt_at,
-        "webhook delivery failed"
-    );
-    if endpoint.failing_since.is_none() {
-        webhook::mark_failing(conn, endpoint.id, now)?;
-    }
-    let failing_too_long = endpoint
-        .failing_since
-        .is_some_and(|since| now - since >= cfg.disable_after);
-    let reason = if gone {
-        Some("gone")
-    } else if failing_too_long {
-        Some("failing")
-    } else {
-        None
-    };
-    if let Some(reason) = reason {
-        disable(conn, endpoint.id, reason, now)?;
-        tracing::warn!(endpoint = %endpoint.id, reason, "webhook endpoint disabled");
-    }
-    Ok(())
-}
-
-/// Disables an endpoint and fails its pending deliveries (recoverable once it is active again).
-pub fn disable(
-    conn: &mut PgConnection,
-    endpoint_id: Uuid,
-    reason: &'static str,
-    now: OffsetDateTime,
-) -> QueryResult<()> {
-    webhook::update(
-        conn,
-        endpoint_id,
-        &EndpointChanges {
-            active: Some(false),
-            disabled_reason: Some(Some(reason)),
-            disabled_at: Some(Some(now)),
-            updated_at: Some(now),
-            ..Default::default()
-        },
-    )?;
-    let why = match reason {
-        "gone" => "endpoint disabled: the receiver answered 410 Gone",
-        "failing" => "endpoint disabled: every attempt failed for too long",
-        _ => "endpoint disabled",
-    };
-    webhook::fail_pending(conn, endpoint_id, why, now)?;
-    Ok(())
 }

@@ -1,0 +1,95 @@
+//! The field checks of the bodies that register and change an endpoint: every fault of the
+//! body's form at once, each on its field (the directory is consulted afterwards).
+
+use crate::domain::hsa_id::HsaId;
+use crate::error::Violation;
+use crate::models::event::kind;
+use crate::webhooks::destination::{self, DestinationPolicy};
+
+use super::bodies::{MAX_DESCRIPTION, MAX_UNITS};
+
+/// Checks a URL's form; names are resolved by the caller (async).
+pub fn check_url(
+    url: &str,
+    policy: DestinationPolicy,
+    out: &mut Vec<Violation>,
+) -> Option<url::Url> {
+    match destination::check_form(url, policy) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            out.push(url_violation(&e));
+            None
+        }
+    }
+}
+
+/// The violation of a refused destination.
+pub fn url_violation(e: &destination::Refused) -> Violation {
+    Violation::new(e.code(), "url", format!("The webhook URL is refused: {e}."))
+}
+
+/// Checks the form of the units' HSA-ids (that they exist and are the caller's is checked
+/// against the directory); returns them normalised, without repeats.
+pub fn check_units(units: &[String], out: &mut Vec<Violation>) -> Vec<String> {
+    if units.is_empty() || units.len() > MAX_UNITS {
+        out.push(Violation::new(
+            "UNITS_COUNT",
+            "units",
+            format!("Name 1–{MAX_UNITS} units whose events are delivered."),
+        ));
+    }
+    let mut normalised = Vec::new();
+    for (i, u) in units.iter().enumerate() {
+        match HsaId::parse(u) {
+            Ok(_) => {
+                let n = u.trim().to_uppercase();
+                if !normalised.contains(&n) {
+                    normalised.push(n);
+                }
+            }
+            Err(_) => out.push(Violation::new(
+                "HSA_ID_FORMAT",
+                format!("units[{i}]"),
+                "An HSA-id is SE + 10-digit organisation number + '-' + suffix of A–Z/0–9.",
+            )),
+        }
+    }
+    normalised
+}
+
+/// Checks event types against the feed's; an empty list is refused (leave it out for all).
+pub fn check_event_types(types: &[String], out: &mut Vec<Violation>) -> Vec<Option<String>> {
+    if types.is_empty() {
+        out.push(Violation::new(
+            "EVENT_TYPES_EMPTY",
+            "event_types",
+            "Name at least one event type, or leave `event_types` out (or null) for every type.",
+        ));
+    }
+    let mut kept: Vec<Option<String>> = Vec::new();
+    for (i, t) in types.iter().enumerate() {
+        if !kind::ALL.contains(&t.as_str()) {
+            out.push(Violation::new(
+                "UNKNOWN_EVENT_TYPE",
+                format!("event_types[{i}]"),
+                format!("Not an event type; one of: {}.", kind::ALL.join(", ")),
+            ));
+        } else if !kept.contains(&Some(t.clone())) {
+            kept.push(Some(t.clone()));
+        }
+    }
+    kept
+}
+
+/// Checks a description's length; returns it trimmed, `None` when blank.
+pub fn check_description(d: Option<&str>, out: &mut Vec<Violation>) -> Option<String> {
+    let d = d?.trim();
+    if d.chars().count() > MAX_DESCRIPTION || d.contains('\0') {
+        out.push(Violation::new(
+            "LENGTH",
+            "description",
+            format!("The description must be at most {MAX_DESCRIPTION} characters, without NUL."),
+        ));
+    }
+    (!d.is_empty()).then(|| d.to_string())
+}
