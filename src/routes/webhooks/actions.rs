@@ -19,7 +19,7 @@ use super::bodies::{
     DeliveryPage, DeliveryQuery, DeliveryStatus, RecoverWebhook, Recovered, RotatedSecret,
     WebhookDelivery,
 };
-use super::{inactive, manager, require_manager_role, ROTATION_OVERLAP};
+use super::{manager, require_manager_role, ROTATION_OVERLAP};
 
 /// Rotate a webhook endpoint's secret.
 ///
@@ -87,10 +87,7 @@ pub async fn test_webhook(
     let id = id.into_inner();
     let now = state.clock.now();
     idempotency::run(&state.pool, key, move |conn| {
-        let m = manager(conn, &caller)?;
-        if !m.owned(conn, id)?.active {
-            return Err(inactive());
-        }
+        manager(conn, &caller)?.owned_active(conn, id)?;
         let row = webhook::queue_test(conn, id, now)?;
         ApiResponse::with_status(
             actix_web::http::StatusCode::ACCEPTED,
@@ -170,10 +167,7 @@ pub async fn recover_webhook(
     let since = body.0.since;
     let now = state.clock.now();
     idempotency::run(&state.pool, key, move |conn| {
-        let m = manager(conn, &caller)?;
-        if !m.owned(conn, id)?.active {
-            return Err(inactive());
-        }
+        manager(conn, &caller)?.owned_active(conn, id)?;
         let queued = webhook::recover(conn, id, since, now)?;
         ApiResponse::with_status(
             actix_web::http::StatusCode::ACCEPTED,

@@ -9,6 +9,7 @@ use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::idempotency::{self, Idempotency};
+use crate::models::unit;
 use crate::models::webhook::{self, EndpointChanges, NewEndpoint};
 use crate::response::ApiResponse;
 use crate::routes::pagination;
@@ -122,10 +123,16 @@ pub async fn list_webhooks(
         } else {
             None
         };
+        // The page's units named in one query, not one per endpoint.
+        let names = unit::hsa_ids_by_id(
+            conn,
+            rows.iter()
+                .flat_map(|r| r.unit_ids.iter().flatten().copied()),
+        )?;
         let items = rows
             .into_iter()
-            .map(|r| show(conn, r, now))
-            .collect::<AppResult<Vec<_>>>()?;
+            .map(|r| WebhookEndpoint::new(r, &names, now))
+            .collect();
         Ok(WebhookPage { items, next_cursor })
     })
     .await?;

@@ -52,6 +52,17 @@ impl Manager {
             _ => Err(AppError::not_found("webhook endpoint")),
         }
     }
+
+    /// The endpoint, if this manager may see it and it is active (409 `WEBHOOK_INACTIVE`
+    /// otherwise: a test event or a recovery would never be sent).
+    fn owned_active(&self, conn: &mut PgConnection, id: Uuid) -> AppResult<EndpointRow> {
+        let e = self.owned(conn, id)?;
+        if e.active {
+            Ok(e)
+        } else {
+            Err(inactive())
+        }
+    }
 }
 
 /// Refuses before any work unless the token grants `integration` or `admin`.
