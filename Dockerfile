@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Samverkan: build with Rust on Debian 12, run on debian:bookworm-slim as a non-root user.
 #   docker build -t samverkan .
-#   docker run --rm -e DATABASE_URL=... -e SAMVERKAN_JWT_PUBLIC_KEY_FILE=... -p 8080:8080 samverkan
+#   docker run --rm -e DATABASE_URL=... -e SAMVERKAN_OIDC_ISSUER=https://idp.example -e SAMVERKAN_JWT_AUDIENCE=... -p 8080:8080 samverkan
 # docker-compose.yml runs it with a PostgreSQL 15 beside it.
 
 # ---- build -------------------------------------------------------------------------------------

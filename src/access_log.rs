@@ -120,6 +120,8 @@ struct Actor {
     hsa_id: String,
     name: Option<String>,
     unit_hsa_id: Option<String>,
+    /// The medarbetaruppdrag the person acted under (provider tokens).
+    commission_hsa_id: Option<String>,
     request_id: String,
     /// The caller's role when the token grants exactly one: the role of a refusal logged before
     /// the use case decided which role it acts in.
@@ -154,6 +156,7 @@ fn write(
         message_id: subject.message_id,
         request_id: &actor.request_id,
         actor_role: subject.role.or(actor.only_role).map(Role::as_str),
+        commission_hsa_id: actor.commission_hsa_id.as_deref(),
     };
     let written = match entries {
         Entries::One => access_log::append(conn, &entry),
@@ -245,6 +248,7 @@ where
         hsa_id: caller.hsa_id.clone(),
         name: caller.name.clone(),
         unit_hsa_id: caller.unit_hsa_id.clone(),
+        commission_hsa_id: caller.commission_hsa_id.clone(),
         request_id: request_id::current().unwrap_or_default(),
         only_role: match caller.roles.as_slice() {
             [role] => Some(*role),

@@ -5,11 +5,10 @@
 //! |---|---|---|---|
 //! | `DATABASE_URL` | `--database-url` | — (required) | PostgreSQL connection URL |
 //! | `SAMVERKAN_BIND` | `--bind` | `127.0.0.1:8080` | address the API listens on |
-//! | `SAMVERKAN_JWT_HS256_SECRET` | `--jwt-hs256-secret` | — | shared secret for HS256 tokens (development and test only; ≥ 32 bytes) |
-//! | `SAMVERKAN_JWT_PUBLIC_KEY_FILE` | `--jwt-public-key-file` | — | PEM public key for RS256/ES256 tokens (production) |
-//! | `SAMVERKAN_JWT_ALGORITHM` | `--jwt-algorithm` | — | `RS256` or `ES256`, the algorithm of that key |
-//! | `SAMVERKAN_JWT_ISSUER` | `--jwt-issuer` | — (required) | the `iss` every token must carry |
+//! | `SAMVERKAN_JWT_HS256_SECRET` | `--jwt-hs256-secret` | — | shared secret for HS256 development tokens (development and test only; ≥ 32 bytes) |
+//! | `SAMVERKAN_JWT_ISSUER` | `--jwt-issuer` | — (required with the secret) | the `iss` development tokens carry |
 //! | `SAMVERKAN_JWT_AUDIENCE` | `--jwt-audience` | `samverkan` | the `aud` every token must carry |
+//! | `SAMVERKAN_OIDC_*`, `SAMVERKAN_JWKS_URL`, `SAMVERKAN_CLAIM_*`, … | | | the region's identity provider: see [`identity`] |
 //! | `SAMVERKAN_DB_POOL_SIZE` | `--db-pool-size` | `16` | database connections in the pool |
 //! | `SAMVERKAN_DB_TIMEOUT_MS` | `--db-timeout-ms` | `2000` | how long a request waits for a pooled connection before 503 |
 //! | `SAMVERKAN_BODY_LIMIT` | `--body-limit` | `65536` | largest accepted request body, bytes |
@@ -34,6 +33,10 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+pub mod identity;
+
+use identity::{IdentitySettings, ProviderConfig};
+
 use crate::webhooks::destination::DestinationPolicy;
 use crate::webhooks::dispatcher::DispatchConfig;
 
@@ -44,17 +47,6 @@ pub enum LogFormat {
     Pretty,
     /// One JSON object per line, for log shipping.
     Json,
-}
-
-/// Asymmetric token algorithms accepted for production keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KeyAlgorithm {
-    /// RSA PKCS#1 v1.5 with SHA-256.
-    #[value(name = "RS256")]
-    Rs256,
-    /// ECDSA P-256 with SHA-256.
-    #[value(name = "ES256")]
-    Es256,
 }
 
 /// The raw settings as clap reads them from flags and environment.
@@ -79,18 +71,7 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub jwt_hs256_secret: Option<String>,
-    /// PEM file with the public key for RS256/ES256 tokens.
-    #[arg(long, env = "SAMVERKAN_JWT_PUBLIC_KEY_FILE", global = true)]
-    pub jwt_public_key_file: Option<PathBuf>,
-    /// Algorithm of the public key: RS256 or ES256.
-    #[arg(
-        long,
-        env = "SAMVERKAN_JWT_ALGORITHM",
-        global = true,
-        ignore_case = true
-    )]
-    pub jwt_algorithm: Option<KeyAlgorithm>,
-    /// The issuer (`iss`) every token must carry.
+    /// The issuer (`iss`) development tokens carry.
     #[arg(long, env = "SAMVERKAN_JWT_ISSUER", global = true)]
     pub jwt_issuer: Option<String>,
     /// The audience (`aud`) every token must carry.
@@ -169,19 +150,37 @@ pub struct Settings {
     /// Whether this process sends webhook deliveries (false: API only).
     #[arg(long, env = "SAMVERKAN_WEBHOOK_DISPATCH", global = true, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub webhook_dispatch: bool,
+    /// The identity provider.
+    #[command(flatten)]
+    pub identity: IdentitySettings,
 }
 
 /// How tokens are verified (and, for development, minted).
 #[derive(Clone)]
 pub struct JwtConfig {
-    /// HS256 secret, when configured.
+    /// HS256 development secret, when configured.
     pub hs256_secret: Option<Vec<u8>>,
-    /// PEM public key and its algorithm, when configured.
-    pub public_key: Option<(KeyAlgorithm, Vec<u8>)>,
-    /// Required issuer.
+    /// The issuer of development tokens (empty without a secret).
     pub issuer: String,
-    /// Required audience.
+    /// Required audience, for every token.
     pub audience: String,
+    /// Allowed clock difference.
+    pub leeway: Duration,
+    /// The region's OpenID provider, when configured.
+    pub provider: Option<ProviderConfig>,
+}
+
+impl JwtConfig {
+    /// Development tokens only (tests, `script/server`).
+    pub fn development(secret: &[u8], issuer: &str, audience: &str) -> Self {
+        Self {
+            hs256_secret: Some(secret.to_vec()),
+            issuer: issuer.into(),
+            audience: audience.into(),
+            leeway: Duration::from_secs(30),
+            provider: None,
+        }
+    }
 }
 
 impl fmt::Debug for JwtConfig {
@@ -191,9 +190,13 @@ impl fmt::Debug for JwtConfig {
                 "hs256_secret",
                 &self.hs256_secret.as_ref().map(|_| "<redacted>"),
             )
-            .field("public_key", &self.public_key.as_ref().map(|(a, _)| a))
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("leeway", &self.leeway)
+            .field(
+                "provider",
+                &self.provider.as_ref().map(|p| (&p.issuer, &p.source)),
+            )
             .finish()
     }
 }
@@ -264,7 +267,8 @@ impl Settings {
         }
     }
 
-    /// The token settings, validated: at least one key, an issuer, an audience.
+    /// The token settings, validated: a provider or a development secret (both only with
+    /// `SAMVERKAN_ALLOW_DEV_TOKENS_WITH_OIDC`), the issuers, the audience.
     pub fn jwt(&self) -> Result<JwtConfig, ConfigError> {
         let hs256_secret = match &self.jwt_hs256_secret {
             Some(s) if s.len() < MIN_HS256_SECRET_BYTES => {
@@ -275,36 +279,33 @@ impl Settings {
             Some(s) => Some(s.as_bytes().to_vec()),
             None => None,
         };
-        let public_key = match (&self.jwt_public_key_file, self.jwt_algorithm) {
-            (Some(path), Some(alg)) => {
-                let pem = std::fs::read(path).map_err(|e| {
-                    ConfigError(format!(
-                        "SAMVERKAN_JWT_PUBLIC_KEY_FILE {}: cannot read: {e}",
-                        path.display()
-                    ))
-                })?;
-                Some((alg, pem))
-            }
-            (Some(_), None) => {
+        let jwt_issuer = self
+            .jwt_issuer
+            .as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty());
+        let provider = self.identity.provider(jwt_issuer)?;
+        match (&hs256_secret, &provider) {
+            (None, None) => {
                 return Err(ConfigError(
-                    "SAMVERKAN_JWT_PUBLIC_KEY_FILE is set but SAMVERKAN_JWT_ALGORITHM (RS256|ES256) is not".into(),
+                    "no token source: set SAMVERKAN_OIDC_ISSUER (or SAMVERKAN_JWKS_URL) for the region's identity provider, or SAMVERKAN_JWT_HS256_SECRET for development".into(),
                 ))
             }
+            (Some(_), Some(_)) if !self.identity.allow_dev_tokens_with_oidc => {
+                return Err(ConfigError(
+                    "both an identity provider and SAMVERKAN_JWT_HS256_SECRET are set: a production process must not also accept development tokens (set SAMVERKAN_ALLOW_DEV_TOKENS_WITH_OIDC=true to allow it knowingly)".into(),
+                ))
+            }
+            _ => {}
+        }
+        let issuer = match (jwt_issuer, &hs256_secret) {
+            (Some(i), _) => i.to_string(),
             (None, Some(_)) => {
                 return Err(ConfigError(
-                    "SAMVERKAN_JWT_ALGORITHM is set but SAMVERKAN_JWT_PUBLIC_KEY_FILE is not".into(),
+                    "SAMVERKAN_JWT_ISSUER is not set (the issuer of development tokens)".into(),
                 ))
             }
-            (None, None) => None,
-        };
-        if hs256_secret.is_none() && public_key.is_none() {
-            return Err(ConfigError(
-                "no token key: set SAMVERKAN_JWT_PUBLIC_KEY_FILE + SAMVERKAN_JWT_ALGORITHM, or SAMVERKAN_JWT_HS256_SECRET for development".into(),
-            ));
-        }
-        let issuer = match self.jwt_issuer.as_deref().map(str::trim) {
-            Some(i) if !i.is_empty() => i.to_string(),
-            _ => return Err(ConfigError("SAMVERKAN_JWT_ISSUER is not set".into())),
+            (None, None) => String::new(),
         };
         let audience = self.jwt_audience.trim().to_string();
         if audience.is_empty() {
@@ -314,9 +315,10 @@ impl Settings {
         }
         Ok(JwtConfig {
             hs256_secret,
-            public_key,
             issuer,
             audience,
+            leeway: self.identity.leeway()?,
+            provider,
         })
     }
 

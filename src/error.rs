@@ -67,9 +67,10 @@ pub enum AppError {
     /// 400: the request could not be understood (malformed JSON, bad query string).
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String },
-    /// 401: no valid bearer token.
-    #[error("{0}")]
-    Unauthenticated(String),
+    /// 401: no valid bearer token (`UNAUTHENTICATED`), or one that names no single identity
+    /// (`AMBIGUOUS_IDENTITY`).
+    #[error("{detail}")]
+    Unauthenticated { code: &'static str, detail: String },
     /// 403: authenticated, but not allowed to do this.
     #[error("{detail}")]
     Forbidden { code: &'static str, detail: String },
@@ -98,6 +99,9 @@ pub enum AppError {
     /// 503: a dependency (the database) is unavailable; try again.
     #[error("{0}")]
     Unavailable(String),
+    /// 503: the identity provider's keys are not available, so no token can be checked.
+    #[error("{0}")]
+    IdpUnavailable(String),
     /// 500: a defect on our side; the cause is logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -134,13 +138,14 @@ impl AppError {
             Self::BadRequest { code, .. }
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. }
-            | Self::Unprocessable { code, .. } => code,
-            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            | Self::Unprocessable { code, .. }
+            | Self::Unauthenticated { code, .. } => code,
             Self::NotFound(_) => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::IdpUnavailable(_) => "IDP_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -148,7 +153,7 @@ impl AppError {
     fn title(&self) -> &'static str {
         match self {
             Self::BadRequest { .. } => "Bad request",
-            Self::Unauthenticated(_) => "Unauthenticated",
+            Self::Unauthenticated { .. } => "Unauthenticated",
             Self::Forbidden { .. } => "Forbidden",
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
@@ -156,7 +161,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::Unprocessable { .. } => "Unprocessable content",
-            Self::Unavailable(_) => "Service unavailable",
+            Self::Unavailable(_) | Self::IdpUnavailable(_) => "Service unavailable",
             Self::Internal(_) => "Internal server error",
         }
     }
@@ -199,7 +204,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -207,7 +212,7 @@ impl ResponseError for AppError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::IdpUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -215,7 +220,7 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         if let Self::Internal(cause) = self {
             tracing::error!(error = ?cause, "internal error");
-        } else if let Self::Unavailable(detail) = self {
+        } else if let Self::Unavailable(detail) | Self::IdpUnavailable(detail) = self {
             tracing::warn!(%detail, "service unavailable");
         }
         let problem = self.to_problem();
@@ -223,7 +228,7 @@ impl ResponseError for AppError {
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
             .insert_header((header::CACHE_CONTROL, "no-store"));
         match self {
-            Self::Unauthenticated(detail) => {
+            Self::Unauthenticated { detail, .. } => {
                 // RFC 6750 §3.1: no error code when the request carried no credentials.
                 let value = if detail.starts_with(crate::auth::MISSING_TOKEN_DETAIL) {
                     "Bearer realm=\"samverkan\""
@@ -232,7 +237,7 @@ impl ResponseError for AppError {
                 };
                 res.insert_header((header::WWW_AUTHENTICATE, value));
             }
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::IdpUnavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "2"));
             }
             _ => {}

@@ -14,6 +14,7 @@ diesel::table! {
         message_id -> Nullable<Uuid>,
         request_id -> Text,
         actor_role -> Nullable<Text>,
+        commission_hsa_id -> Nullable<Text>,
     }
 }
 
@@ -54,6 +55,18 @@ diesel::table! {
         response_body -> Nullable<Text>,
         location -> Nullable<Text>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    integration_clients (client_id) {
+        client_id -> Text,
+        name -> Text,
+        unit_ids -> Array<Nullable<Uuid>>,
+        active -> Bool,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -228,6 +241,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     enrollments,
     events,
     idempotency_keys,
+    integration_clients,
     message_counts,
     message_replies,
     message_status_changes,

@@ -151,7 +151,10 @@ fn ensure_problem<B: MessageBody + 'static>(
         StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge { limit: 0 },
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
-        StatusCode::UNAUTHORIZED => AppError::Unauthenticated("Authentication required.".into()),
+        StatusCode::UNAUTHORIZED => AppError::Unauthenticated {
+            code: "UNAUTHENTICATED",
+            detail: "Authentication required.".into(),
+        },
         StatusCode::SERVICE_UNAVAILABLE => AppError::db_unavailable(),
         s if s.is_client_error() => AppError::BadRequest {
             code: "BAD_REQUEST",
@@ -229,6 +232,23 @@ pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Res
         tracing::info!(
             "webhook dispatch is off in this process (SAMVERKAN_WEBHOOK_DISPATCH=false)"
         );
+    }
+    match state.verifier.provider() {
+        Some(keys) => {
+            // Fetch before serving so the first tokens are checked at once; a provider that
+            // is down does not stop the start: /health/ready answers 503 and token checks
+            // 503 IDP_UNAVAILABLE until the keys arrive (the refresher keeps trying).
+            if let Err(e) = keys.refresh().await {
+                tracing::warn!(error = %e, "identity provider unreachable at start-up; not ready until its keys are fetched");
+            }
+            actix_web::rt::spawn(keys.clone().run());
+            if config.jwt.hs256_secret.is_some() {
+                tracing::warn!("HS256 development tokens are accepted beside the identity provider (SAMVERKAN_ALLOW_DEV_TOKENS_WITH_OIDC=true): never in production");
+            }
+        }
+        None => tracing::warn!(
+            "tokens are checked with the HS256 development secret only: a development setup, not production (set SAMVERKAN_OIDC_ISSUER)"
+        ),
     }
     tracing::info!(bind = %config.bind, workers = config.workers, "serving");
     HttpServer::new(move || build_app(state.clone()))

@@ -28,5 +28,5 @@ SELECT "enrollments"."id", "enrollments"."patient_id", "enrollments"."unit_id", 
 INSERT INTO "messages" ("id", "category", "status", "patient_id", "sender_unit_id", "recipient_unit_id", "sender_hsa_id", "sender_name", "sender_profession", "subject", "body", "details", "sent_at", "reply_expected_from", "reply_due_by") VALUES (:mid, :category, :status_sent, :row_pid, :unit_id, :recipient_id, :actor_hsa, :actor_name, :actor_profession, :subject, :body, :details, :now, :expected_from, :due_by);
 INSERT INTO "message_status_changes" ("message_id", "to_status", "at", "actor_hsa_id", "actor_unit_id") VALUES (:mid, :status_sent, :now, :actor_hsa, :unit_id);
 INSERT INTO "events" ("type", "at", "unit_ids", "message_id", "patient_id") VALUES (:event_type, :now, :event_units, :mid, :row_pid);
-INSERT INTO "access_log" ("actor_hsa_id", "actor_name", "unit_id", "unit_hsa_id", "action", "outcome", "patient_id", "message_id", "request_id", "actor_role") VALUES (:actor_hsa, :actor_name, :unit_id, :unit_hsa, :action, :outcome, :row_pid, :mid, :rid, :actor_role);
+INSERT INTO "access_log" ("actor_hsa_id", "actor_name", "unit_id", "unit_hsa_id", "action", "outcome", "patient_id", "message_id", "request_id", "actor_role", "commission_hsa_id") VALUES (:actor_hsa, :actor_name, :unit_id, :unit_hsa, :action, :outcome, :row_pid, :mid, :rid, :actor_role, :commission);
 COMMIT;

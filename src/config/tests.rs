@@ -104,3 +104,189 @@ fn a_ca_file_with_a_certificate_is_trusted_beside_the_public_roots() {
             .is_ok()
     );
 }
+
+/// Settings from `args` alone: the token sources a developer's or script/test's environment
+/// sets (SAMVERKAN_JWT_*, SAMVERKAN_OIDC_ISSUER, …) are dropped unless `args` names them.
+fn token_settings(args: &[&str]) -> super::Settings {
+    let mut s = settings(args);
+    let named = |flag: &str| args.contains(&flag);
+    if !named("--jwt-hs256-secret") {
+        s.jwt_hs256_secret = None;
+    }
+    if !named("--jwt-issuer") {
+        s.jwt_issuer = None;
+    }
+    if !named("--oidc-issuer") {
+        s.identity.oidc_issuer = None;
+    }
+    if !named("--jwks-url") {
+        s.identity.jwks_url = None;
+    }
+    if !named("--allow-dev-tokens-with-oidc") {
+        s.identity.allow_dev_tokens_with_oidc = false;
+    }
+    s
+}
+
+#[test]
+fn no_token_source_is_a_configuration_error() {
+    let err = token_settings(&[]).jwt().unwrap_err().to_string();
+    assert!(err.contains("SAMVERKAN_OIDC_ISSUER"), "{err}");
+    assert!(err.contains("SAMVERKAN_JWT_HS256_SECRET"), "{err}");
+}
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+#[test]
+fn the_development_secret_alone_needs_its_issuer() {
+    let err = token_settings(&["--jwt-hs256-secret", SECRET])
+        .jwt()
+        .unwrap_err();
+    assert!(err.to_string().contains("SAMVERKAN_JWT_ISSUER"));
+    let jwt = token_settings(&["--jwt-hs256-secret", SECRET, "--jwt-issuer", "dev"])
+        .jwt()
+        .unwrap();
+    assert!(jwt.provider.is_none());
+    assert_eq!(jwt.leeway, Duration::from_secs(30));
+}
+
+#[test]
+fn a_provider_uses_inera_names_and_the_documented_timings_by_default() {
+    use super::identity::{ClaimNames, KeySource, KeyTimings};
+    let jwt = token_settings(&["--oidc-issuer", "https://idp.example.se/oidc/"])
+        .jwt()
+        .unwrap();
+    let p = jwt.provider.expect("provider");
+    assert_eq!(p.issuer, "https://idp.example.se/oidc");
+    assert_eq!(
+        p.source,
+        KeySource::Discovery("https://idp.example.se/oidc".into())
+    );
+    assert_eq!(p.claims, ClaimNames::default());
+    assert_eq!(p.claims.person, "employeeHsaId");
+    assert_eq!(p.timings, KeyTimings::default());
+    assert_eq!(p.timings.refetch_cooldown, Duration::from_secs(30));
+    assert_eq!(p.commission_purpose, "Vård och behandling");
+    assert!(jwt.hs256_secret.is_none());
+}
+
+#[test]
+fn an_http_provider_is_refused_unless_allowed() {
+    let err = token_settings(&["--oidc-issuer", "http://127.0.0.1:9/"])
+        .jwt()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("SAMVERKAN_OIDC_ALLOW_HTTP"),
+        "{err}"
+    );
+    assert!(token_settings(&[
+        "--oidc-issuer",
+        "http://127.0.0.1:9/",
+        "--oidc-allow-http",
+        "true"
+    ])
+    .jwt()
+    .is_ok());
+    let err = token_settings(&["--oidc-issuer", "ftp://idp"])
+        .jwt()
+        .unwrap_err();
+    assert!(err.to_string().contains("SAMVERKAN_OIDC_ISSUER"), "{err}");
+}
+
+#[test]
+fn a_provider_and_the_development_secret_together_need_the_explicit_flag() {
+    let both = [
+        "--oidc-issuer",
+        "https://idp.example.se",
+        "--jwt-hs256-secret",
+        SECRET,
+        "--jwt-issuer",
+        "dev",
+    ];
+    let err = token_settings(&both).jwt().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("SAMVERKAN_ALLOW_DEV_TOKENS_WITH_OIDC"),
+        "{err}"
+    );
+    let mut allowed = both.to_vec();
+    allowed.extend(["--allow-dev-tokens-with-oidc", "true"]);
+    let jwt = token_settings(&allowed).jwt().unwrap();
+    assert!(jwt.provider.is_some() && jwt.hs256_secret.is_some());
+}
+
+#[test]
+fn a_bare_jwks_url_takes_its_issuer_from_the_oidc_or_jwt_issuer() {
+    use super::identity::KeySource;
+    let err = token_settings(&["--jwks-url", "https://idp.example.se/jwks"])
+        .jwt()
+        .unwrap_err();
+    assert!(err.to_string().contains("SAMVERKAN_OIDC_ISSUER"), "{err}");
+    let jwt = token_settings(&[
+        "--jwks-url",
+        "https://idp.example.se/jwks",
+        "--jwt-issuer",
+        "https://idp.example.se",
+    ])
+    .jwt()
+    .unwrap();
+    let p = jwt.provider.unwrap();
+    assert_eq!(p.issuer, "https://idp.example.se");
+    assert_eq!(
+        p.source,
+        KeySource::Jwks("https://idp.example.se/jwks".into())
+    );
+}
+
+#[test]
+fn claim_names_role_values_and_timings_are_configurable_and_checked() {
+    use crate::auth::Role;
+    let p = token_settings(&[
+        "--oidc-issuer",
+        "https://idp.example.se",
+        "--claim-person",
+        "http://sambi.se/attributes/1/employeeHsaId",
+        "--role-values",
+        "admin=samverkan-admin, granskare=samverkan-granskare",
+        "--oidc-refetch-cooldown",
+        "10s",
+        "--jwt-leeway",
+        "0s",
+    ])
+    .jwt()
+    .unwrap();
+    assert_eq!(p.leeway, Duration::ZERO);
+    let p = p.provider.unwrap();
+    assert_eq!(
+        p.claims.person,
+        "http://sambi.se/attributes/1/employeeHsaId"
+    );
+    assert_eq!(
+        p.role_values,
+        vec![
+            (Role::Admin, "samverkan-admin".to_string()),
+            (Role::Granskare, "samverkan-granskare".to_string())
+        ]
+    );
+    assert_eq!(p.timings.refetch_cooldown, Duration::from_secs(10));
+    for (args, variable) in [
+        (["--role-values", "integration=x"], "SAMVERKAN_ROLE_VALUES"),
+        (["--role-values", "admin"], "SAMVERKAN_ROLE_VALUES"),
+        (["--claim-unit", " "], "SAMVERKAN_CLAIM_UNIT"),
+        (["--oidc-keys-min-age", "2d"], "SAMVERKAN_OIDC_KEYS_MIN_AGE"),
+        (
+            ["--oidc-refetch-cooldown", "500ms"],
+            "SAMVERKAN_OIDC_REFETCH_COOLDOWN",
+        ),
+        (["--jwt-leeway", "10m"], "SAMVERKAN_JWT_LEEWAY"),
+        (
+            ["--oidc-ca-file", "/nonexistent/ca.pem"],
+            "SAMVERKAN_OIDC_CA_FILE",
+        ),
+    ] {
+        let mut argv = vec!["--oidc-issuer", "https://idp.example.se"];
+        argv.extend(args);
+        let err = token_settings(&argv).jwt().unwrap_err().to_string();
+        assert!(err.contains(variable), "{args:?}: {err}");
+    }
+}

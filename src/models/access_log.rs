@@ -22,6 +22,7 @@ pub struct AccessLogRow {
     pub message_id: Option<Uuid>,
     pub request_id: String,
     pub actor_role: Option<String>,
+    pub commission_hsa_id: Option<String>,
 }
 
 /// An entry to append.
@@ -40,6 +41,7 @@ pub struct NewAccessLog<'a> {
     pub message_id: Option<Uuid>,
     pub request_id: &'a str,
     pub actor_role: Option<&'a str>,
+    pub commission_hsa_id: Option<&'a str>,
 }
 
 /// The entries of one access that showed several patients (a page): `entry` once for each of
@@ -82,7 +84,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for AppendForPatients<
         out.push_sql(
             "INSERT INTO \"access_log\" (\"actor_hsa_id\", \"actor_name\", \"unit_id\", \
              \"unit_hsa_id\", \"action\", \"outcome\", \"request_id\", \"actor_role\", \
-             \"patient_id\") SELECT ",
+             \"commission_hsa_id\", \"patient_id\") SELECT ",
         );
         out.push_bind_param::<Text, _>(&e.actor_hsa_id)?;
         out.push_sql(", ");
@@ -99,6 +101,8 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for AppendForPatients<
         out.push_bind_param::<Text, _>(&e.request_id)?;
         out.push_sql(", ");
         out.push_bind_param::<Nullable<Text>, _>(&e.actor_role)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&e.commission_hsa_id)?;
         // The cast names the array's type in the text, so a client that sends the value untyped
         // (pgbench's twin of this statement) runs the same SQL.
         out.push_sql(", \"p\" FROM unnest(CAST(");

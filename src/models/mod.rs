@@ -2,6 +2,7 @@ pub mod access_log;
 pub mod codes;
 pub mod enrollment;
 pub mod event;
+pub mod integration_client;
 pub mod message;
 pub mod narcotic;
 pub mod patient;

@@ -8,14 +8,14 @@ use utoipa::Modify;
 /// The shared error responses, each a reusable `components.responses` entry.
 const SHARED: &[(&str, &str, &str)] = &[
     ("400", "BadRequest", "Malformed JSON or query string (`MALFORMED_JSON`, `INVALID_QUERY`, `INVALID_CURSOR`)."),
-    ("401", "Unauthenticated", "No valid bearer token (`UNAUTHENTICATED`); see the `WWW-Authenticate` header."),
-    ("403", "Forbidden", "The token's acting unit is unknown or inactive (`UNIT_NOT_AUTHORISED`), the token lacks the role this needs (`ROLE_REQUIRED`), or the caller lacks the licence or unit kind it needs (`LICENCE_REQUIRED`, `KOMMUN_UNIT_REQUIRED`, …)."),
+    ("401", "Unauthenticated", "No valid bearer token (`UNAUTHENTICATED`), or an identity provider's token that names several people, units or commissions (`AMBIGUOUS_IDENTITY`); see the `WWW-Authenticate` header."),
+    ("403", "Forbidden", "The token's acting unit is unknown or inactive (`UNIT_NOT_AUTHORISED`), its medarbetaruppdrag is not for care (`COMMISSION_PURPOSE`), a machine client is not registered (`CLIENT_NOT_REGISTERED`), the token lacks the role this needs (`ROLE_REQUIRED`), or the caller lacks the licence or unit kind it needs (`LICENCE_REQUIRED`, `KOMMUN_UNIT_REQUIRED`, …)."),
     ("404", "NotFound", "No such resource, or one the caller's unit may not see (`NOT_FOUND`)."),
     ("409", "Conflict", "The request conflicts with the current state, or a request with the same `Idempotency-Key` is still being processed (`IDEMPOTENCY_IN_PROGRESS`)."),
     ("413", "PayloadTooLarge", "The body is larger than the configured limit (`PAYLOAD_TOO_LARGE`)."),
     ("415", "UnsupportedMediaType", "The body is not application/json (`UNSUPPORTED_MEDIA_TYPE`)."),
     ("422", "Unprocessable", "The body is well-formed but breaks one or more rules (every violation is listed in `violations`), or the `Idempotency-Key` was used for a different request (`IDEMPOTENCY_KEY_REUSED`)."),
-    ("503", "Unavailable", "The database is out of reach (`SERVICE_UNAVAILABLE`); retry after the `Retry-After` seconds."),
+    ("503", "Unavailable", "The database is out of reach (`SERVICE_UNAVAILABLE`), or the identity provider's keys are not available so no token can be checked (`IDP_UNAVAILABLE`); retry after the `Retry-After` seconds."),
 ];
 
 /// Adds 401, 403 and 503 to every `/api/v1` operation, 400/413/415/422 to every operation with

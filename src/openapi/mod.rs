@@ -42,6 +42,7 @@ use crate::error::{Problem, Violation};
         (name = "audit", description = "The patient-data access log (PDL), for reviewers (granskare)."),
         (name = "events", description = "The change feed for integration platforms."),
         (name = "webhooks", description = "Push to integration platforms after the Standard Webhooks specification: endpoints, deliveries, recovery."),
+        (name = "integration-clients", description = "Integration platforms registered by an admin: a client-credentials token from the identity provider whose client id is registered acts for the registered units."),
     )
 )]
 pub struct ApiDoc;
@@ -59,7 +60,7 @@ impl Modify for SecurityAddon {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "A JWT from the region's identity provider: `sub` (person HSA-id), `unit` (acting unit HSA-id), `roles`, `legitimerad`, `profession`.",
+                        "A JWT from the region's OpenID provider (RS256, PS256 or ES256, key by `kid` from its JWKS). Claims by Inera's names (configurable): `employeeHsaId` (the person), `healthCareUnitHsaId` (acting unit), `commissionHsaId` and `commissionPurpose` (\"Vård och behandling\" for care staff), `healthcareProfessionalLicense`, `given_name`, `family_name`, `roles` (admin, granskare). A client-credentials token acts as the registered integration client its `client_id` names. Development setups use HS256 tokens with `sub`, `unit`, `roles`, `legitimerad`, `profession`, `units`.",
                     ))
                     .build(),
             ),

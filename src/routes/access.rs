@@ -18,8 +18,20 @@ fn unit_not_authorised(detail: &str) -> AppError {
     }
 }
 
-/// The caller's acting unit: the token's `unit`, which must be an active directory unit.
+/// The caller's acting unit: the token's `unit`, which must be an active directory unit. A
+/// provider token's commission must be for care ("Vård och behandling"): another purpose is
+/// 403 `COMMISSION_PURPOSE` before the unit is looked at.
 pub fn acting_unit(conn: &mut PgConnection, caller: &Caller) -> AppResult<UnitRow> {
+    if caller.purpose_refused {
+        return Err(AppError::Forbidden {
+            code: "COMMISSION_PURPOSE",
+            detail: format!(
+                "The token's medarbetaruppdrag has the purpose {:?}; messages about patients need \
+                 a medarbetaruppdrag for care (\"Vård och behandling\").",
+                caller.commission_purpose.as_deref().unwrap_or("(none)")
+            ),
+        });
+    }
     let hsa = caller
         .unit_hsa_id
         .as_deref()
@@ -113,20 +125,27 @@ fn acting_as(
     Ok(unit)
 }
 
-/// An integration platform acting for the units of its token's `units` claim: role
-/// `integration`, an active acting unit (noted on the access-log subject with the role), and
-/// the directory ids of the claimed units that exist (403 `NO_FEED_UNITS` when none does).
+/// An integration platform acting for its units — a registered client's (the directory's
+/// `integration_clients`), or a development token's `units` claim: role `integration`, the
+/// acting unit when the token names one (it must then be active; a registered client names
+/// none), noted on the access-log subject with the role, and the directory ids of its units
+/// that exist (403 `NO_FEED_UNITS` when none does).
 pub fn integration_units(
     conn: &mut PgConnection,
     caller: &Caller,
     subject: &mut Subject,
 ) -> AppResult<Vec<uuid::Uuid>> {
-    acting_as(conn, caller, Role::Integration, subject)?;
+    if caller.unit_hsa_id.is_some() {
+        acting_as(conn, caller, Role::Integration, subject)?;
+    } else {
+        require_role(caller, Role::Integration)?;
+        subject.role = Some(Role::Integration);
+    }
     let ids = unit::ids_of_hsa_ids(conn, &caller.units)?;
     if ids.is_empty() {
         return Err(AppError::Forbidden {
             code: "NO_FEED_UNITS",
-            detail: "The token's `units` claim names no unit of the directory.".into(),
+            detail: "The client has no active unit of the directory (its registration, or a development token's `units` claim).".into(),
         });
     }
     Ok(ids)

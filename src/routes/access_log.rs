@@ -37,6 +37,9 @@ pub struct AccessLogEntry {
     /// platform: a machine), `admin`; null for entries written before roles were logged.
     #[schema(example = "personal")]
     pub actor_role: Option<String>,
+    /// The medarbetaruppdrag (commission HSA-id) the person acted under, as the identity
+    /// provider's token named it; null for development tokens and machines.
+    pub commission_hsa_id: Option<String>,
     /// The acting unit (null when the token's unit was not in the directory).
     pub unit_id: Option<Uuid>,
     /// The acting unit's HSA-id as the token named it.
@@ -178,6 +181,7 @@ fn page(conn: &mut PgConnection, filter: &AccessLogFilter, limit: i64) -> AppRes
                 actor_hsa_id: r.actor_hsa_id,
                 actor_name: r.actor_name,
                 actor_role: r.actor_role,
+                commission_hsa_id: r.commission_hsa_id,
                 unit_id: r.unit_id,
                 unit_hsa_id: r.unit_hsa_id,
                 action: r.action,

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, Role, TokenSource};
 use crate::db;
 use crate::error::AppResult;
 use crate::routes::{access, units::Unit};
@@ -15,7 +15,8 @@ use crate::state::AppState;
 /// The authenticated caller.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
-    /// The person's HSA-id (`sub`).
+    /// The person's HSA-id (a development token's `sub`, a provider token's person claim), or a
+    /// machine client's id.
     pub sub: String,
     /// Display name.
     pub name: Option<String>,
@@ -34,6 +35,15 @@ pub struct Me {
     /// When the token expires.
     #[serde(with = "time::serde::rfc3339")]
     pub token_expires_at: OffsetDateTime,
+    /// Who vouched for the token: `provider` (the region's identity provider) or
+    /// `development` (our HS256 secret; never in production).
+    pub token_source: TokenSource,
+    /// The medarbetaruppdrag (commission) HSA-id, from a provider token.
+    pub commission_hsa_id: Option<String>,
+    /// The commission's purpose, from a provider token.
+    pub commission_purpose: Option<String>,
+    /// The care provider (vårdgivare) HSA-id, from a provider token.
+    pub care_provider_hsa_id: Option<String>,
 }
 
 /// Who am I?
@@ -45,10 +55,15 @@ pub struct Me {
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> AppResult<web::Json<Me>> {
     let c = caller.clone();
-    let unit = db::run(&state.pool, move |conn| {
-        access::acting_unit_or_admin(conn, &c)
-    })
-    .await?;
+    // A registered integration client acts for its units, not for one acting unit.
+    let unit = if c.unit_hsa_id.is_none() && c.has_role(Role::Integration) {
+        None
+    } else {
+        db::run(&state.pool, move |conn| {
+            access::acting_unit_or_admin(conn, &c)
+        })
+        .await?
+    };
     Ok(web::Json(Me {
         sub: caller.hsa_id,
         name: caller.name,
@@ -60,6 +75,10 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> AppResult<web
         units: caller.units,
         token_expires_at: OffsetDateTime::from_unix_timestamp(caller.expires_at)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        token_source: caller.source,
+        commission_hsa_id: caller.commission_hsa_id,
+        commission_purpose: caller.commission_purpose,
+        care_provider_hsa_id: caller.care_provider_hsa_id,
     }))
 }
 

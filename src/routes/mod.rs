@@ -5,12 +5,14 @@ pub mod access_log;
 pub mod enrollments;
 pub mod events;
 pub mod health;
+pub mod integration_clients;
 pub mod me;
 pub mod messages;
 pub mod pagination;
 pub mod patient_views;
 pub mod patients;
 pub mod rules;
+pub mod unit_refs;
 pub mod units;
 pub mod webhooks;
 
@@ -27,4 +29,5 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     access_log::configure(cfg);
     events::configure(cfg);
     webhooks::configure(cfg);
+    integration_clients::configure(cfg);
 }

@@ -831,6 +831,7 @@ async fn the_review_shows_every_field_of_an_entry_newest_first() {
             "actor_hsa_id",
             "actor_name",
             "actor_role",
+            "commission_hsa_id",
             "unit_id",
             "unit_hsa_id",
             "unit_name",

@@ -41,12 +41,7 @@ pub const PALLIATIV_DELTAR_EJ: &str = "SE2321000115-DEMOPAL2";
 
 /// The test JWT configuration.
 pub fn jwt_config() -> JwtConfig {
-    JwtConfig {
-        hs256_secret: Some(TEST_SECRET.as_bytes().to_vec()),
-        public_key: None,
-        issuer: TEST_ISSUER.into(),
-        audience: TEST_AUDIENCE.into(),
-    }
+    JwtConfig::development(TEST_SECRET.as_bytes(), TEST_ISSUER, TEST_AUDIENCE)
 }
 
 fn base_url() -> String {
@@ -330,6 +325,8 @@ type RespFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Resp>>>;
 pub struct TestApp {
     pub db: TestDb,
     pub pool: DbPool,
+    /// The identity provider's key store, when the app trusts one (see `spawn_with_jwt`).
+    pub idp_keys: Option<std::sync::Arc<samverkan::auth::keys::KeyStore>>,
     service: Box<dyn Fn(actix_http::Request) -> RespFuture>,
 }
 
@@ -345,6 +342,19 @@ impl TestApp {
             body_limit,
             samverkan::clock::Clock::system(),
             Default::default(),
+            jwt_config(),
+        )
+        .await
+    }
+
+    /// An app verifying tokens as `jwt` says (e.g. trusting a test identity provider). Fetches
+    /// no keys: call `refresh()` on [`TestApp::idp_keys`] as `startup::run` does.
+    pub async fn spawn_with_jwt(jwt: JwtConfig) -> Self {
+        Self::spawn_with(
+            64 * 1024,
+            samverkan::clock::Clock::system(),
+            Default::default(),
+            jwt,
         )
         .await
     }
@@ -355,6 +365,7 @@ impl TestApp {
             64 * 1024,
             samverkan::clock::Clock::fixed(at),
             Default::default(),
+            jwt_config(),
         )
         .await
     }
@@ -365,19 +376,28 @@ impl TestApp {
             allow_http: true,
             allow_private: true,
         };
-        Self::spawn_with(64 * 1024, samverkan::clock::Clock::system(), policy).await
+        Self::spawn_with(
+            64 * 1024,
+            samverkan::clock::Clock::system(),
+            policy,
+            jwt_config(),
+        )
+        .await
     }
 
     async fn spawn_with(
         body_limit: usize,
         clock: samverkan::clock::Clock,
         webhook_policy: samverkan::webhooks::destination::DestinationPolicy,
+        jwt: JwtConfig,
     ) -> Self {
         let db = TestDb::new();
         let pool = db::build_pool(&db.url, 4, Duration::from_secs(2));
+        let verifier = JwtVerifier::new(&jwt).expect("verifier");
+        let idp_keys = verifier.provider().cloned();
         let state = AppState {
             pool: pool.clone(),
-            verifier: JwtVerifier::new(&jwt_config()).expect("verifier"),
+            verifier,
             body_limit,
             narcotics: Default::default(),
             clock,
@@ -392,7 +412,12 @@ impl TestApp {
                 into_resp(res).await
             }) as RespFuture
         });
-        Self { db, pool, service }
+        Self {
+            db,
+            pool,
+            idp_keys,
+            service,
+        }
     }
 
     /// Sends a prepared request.

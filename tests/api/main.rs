@@ -18,6 +18,7 @@ mod idempotency;
 mod integration_reads;
 mod messages;
 mod narcotics;
+mod oidc;
 mod openapi;
 mod patients;
 mod schema;

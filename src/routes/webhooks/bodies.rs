@@ -149,34 +149,16 @@ pub struct PatchWebhook {
     pub active: Option<bool>,
 }
 
-/// `units`: 1–100 HSA-ids (utoipa cannot put a pattern on a `Vec<String>`'s items).
+const UNITS_DESCRIPTION: &str = "HSA-ids of the units whose events are delivered (1–100); for an integration client, units of its token's `units` claim.";
+
+/// `units`: 1–100 HSA-ids.
 fn units_schema() -> utoipa::openapi::schema::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
-    ArrayBuilder::new()
-        .items(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some("^[Ss][Ee][0-9]{10}-[A-Za-z0-9]+$"))
-                .min_length(Some(14))
-                .max_length(Some(31)),
-        )
-        .min_items(Some(1))
-        .max_items(Some(MAX_UNITS))
-        .description(Some(
-            "HSA-ids of the units whose events are delivered (1–100); for an integration client, units of its token's `units` claim.",
-        ))
-        .examples([serde_json::json!(["SE2321000115-DEMOVC01"])])
-        .build()
+    crate::routes::unit_refs::hsa_ids_schema(MAX_UNITS, UNITS_DESCRIPTION, false)
 }
 
 /// `units` of a change: as on registration, or null (no change).
 fn units_or_null_schema() -> utoipa::openapi::schema::Array {
-    let mut schema = units_schema();
-    schema.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
-        utoipa::openapi::schema::Type::Array,
-        utoipa::openapi::schema::Type::Null,
-    ]);
-    schema
+    crate::routes::unit_refs::hsa_ids_schema(MAX_UNITS, UNITS_DESCRIPTION, true)
 }
 
 /// `event_types`: at least one of the feed's types, or null for every type.

@@ -1,9 +1,9 @@
 //! The field checks of the bodies that register and change an endpoint: every fault of the
 //! body's form at once, each on its field (the directory is consulted afterwards).
 
-use crate::domain::hsa_id::HsaId;
 use crate::error::Violation;
 use crate::models::event::kind;
+use crate::routes::unit_refs::check_hsa_ids;
 use crate::webhooks::destination::{self, DestinationPolicy};
 
 use super::bodies::{MAX_DESCRIPTION, MAX_UNITS};
@@ -31,30 +31,7 @@ pub fn url_violation(e: &destination::Refused) -> Violation {
 /// Checks the form of the units' HSA-ids (that they exist and are the caller's is checked
 /// against the directory); returns them normalised, without repeats.
 pub fn check_units(units: &[String], out: &mut Vec<Violation>) -> Vec<String> {
-    if units.is_empty() || units.len() > MAX_UNITS {
-        out.push(Violation::new(
-            "UNITS_COUNT",
-            "units",
-            format!("Name 1–{MAX_UNITS} units whose events are delivered."),
-        ));
-    }
-    let mut normalised = Vec::new();
-    for (i, u) in units.iter().enumerate() {
-        match HsaId::parse(u) {
-            Ok(_) => {
-                let n = u.trim().to_uppercase();
-                if !normalised.contains(&n) {
-                    normalised.push(n);
-                }
-            }
-            Err(_) => out.push(Violation::new(
-                "HSA_ID_FORMAT",
-                format!("units[{i}]"),
-                "An HSA-id is SE + 10-digit organisation number + '-' + suffix of A–Z/0–9.",
-            )),
-        }
-    }
-    normalised
+    check_hsa_ids(units, MAX_UNITS, "whose events are delivered", out)
 }
 
 /// Checks event types against the feed's; an empty list is refused (leave it out for all).

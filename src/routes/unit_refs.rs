@@ -1,0 +1,67 @@
+//! Lists of units named by HSA-id in request bodies (webhook endpoints, integration clients):
+//! the form checks shared by the routes that take them.
+
+use crate::domain::hsa_id::HsaId;
+use crate::error::Violation;
+
+/// Checks a list of 1–`max` HSA-ids (`what` says what the units are for, in the message);
+/// returns them normalised (trimmed, upper case), without repeats. That they exist is checked
+/// against the directory afterwards.
+pub fn check_hsa_ids(
+    units: &[String],
+    max: usize,
+    what: &str,
+    out: &mut Vec<Violation>,
+) -> Vec<String> {
+    if units.is_empty() || units.len() > max {
+        out.push(Violation::new(
+            "UNITS_COUNT",
+            "units",
+            format!("Name 1–{max} units {what}."),
+        ));
+    }
+    let mut normalised = Vec::new();
+    for (i, u) in units.iter().enumerate() {
+        match HsaId::parse(u) {
+            Ok(_) => {
+                let n = u.trim().to_uppercase();
+                if !normalised.contains(&n) {
+                    normalised.push(n);
+                }
+            }
+            Err(_) => out.push(Violation::new(
+                "HSA_ID_FORMAT",
+                format!("units[{i}]"),
+                "An HSA-id is SE + 10-digit organisation number + '-' + suffix of A–Z/0–9.",
+            )),
+        }
+    }
+    normalised
+}
+
+/// The schema of such a list: 1–`max` HSA-ids, each in the HSA-id form (utoipa cannot put a
+/// pattern on a `Vec<String>`'s items); `nullable` for a change that may leave it alone.
+pub fn hsa_ids_schema(
+    max: usize,
+    description: &str,
+    nullable: bool,
+) -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let mut schema = ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[Ss][Ee][0-9]{10}-[A-Za-z0-9]+$"))
+                .min_length(Some(14))
+                .max_length(Some(31)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(max))
+        .description(Some(description))
+        .examples([serde_json::json!(["SE2321000115-DEMOVC01"])])
+        .build();
+    if nullable {
+        schema.schema_type = SchemaType::from_iter([Type::Array, Type::Null]);
+    }
+    schema
+}
