@@ -21,6 +21,7 @@
 //! | `SAMVERKAN_WEBHOOK_TIMEOUT` | `--webhook-timeout` | `15s` | longest attempt; a slower receiver has failed |
 //! | `SAMVERKAN_WEBHOOK_DISABLE_AFTER` | `--webhook-disable-after` | `5d` | an endpoint failing this long is disabled |
 //! | `SAMVERKAN_WEBHOOK_DISPATCH` | `--webhook-dispatch` | `true` | this process sends webhook deliveries (false: it only serves the API; another process must dispatch) |
+//! | `SAMVERKAN_CORS_ORIGINS` | `--cors-origins` | — | comma-separated exact origins whose browser pages may call the API (CORS); empty: no CORS headers at all; never `*` |
 //! | `RUST_LOG` | — | `info` | log filter |
 //!
 //! Secrets are never printed: [`Config`]'s `Debug` redacts them.
@@ -150,6 +151,14 @@ pub struct Settings {
     /// Whether this process sends webhook deliveries (false: API only).
     #[arg(long, env = "SAMVERKAN_WEBHOOK_DISPATCH", global = true, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub webhook_dispatch: bool,
+    /// Exact origins allowed to call the API from a browser (CORS), comma-separated.
+    #[arg(
+        long,
+        env = "SAMVERKAN_CORS_ORIGINS",
+        global = true,
+        default_value = ""
+    )]
+    pub cors_origins: String,
     /// The identity provider.
     #[command(flatten)]
     pub identity: IdentitySettings,
@@ -222,6 +231,8 @@ pub struct Config {
     pub webhooks: crate::webhooks::dispatcher::DispatchConfig,
     /// Whether this process runs a webhook dispatcher.
     pub webhook_dispatch: bool,
+    /// CORS origins.
+    pub cors_origins: Vec<String>,
 }
 
 impl fmt::Debug for Config {
@@ -236,6 +247,7 @@ impl fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("webhooks", &self.webhooks)
             .field("webhook_dispatch", &self.webhook_dispatch)
+            .field("cors_origins", &self.cors_origins)
             .finish()
     }
 }
@@ -385,7 +397,10 @@ impl Settings {
             None => std::thread::available_parallelism().map_or(2, |n| n.get()),
         };
         let webhooks = self.webhooks()?;
+        let cors_origins = crate::cors::parse_origins(&self.cors_origins)
+            .map_err(|e| ConfigError(format!("SAMVERKAN_CORS_ORIGINS: {e}")))?;
         Ok(Config {
+            cors_origins,
             webhooks,
             webhook_dispatch: self.webhook_dispatch,
             database_url: self.database_url()?,

@@ -191,3 +191,21 @@ pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
     }
     AppError::NotFound("No resource at that path.".into()).into()
 }
+
+/// The `If-Match` header of a change: the entity tags (`ETag` of `GET /messages/{id}`) the
+/// change is conditional on, or `None` when the request is unconditional. Never fails.
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(pub Option<String>);
+
+impl FromRequest for IfMatch {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req
+            .headers()
+            .get(actix_web::http::header::IF_MATCH)
+            .map(|v| v.to_str().unwrap_or("").trim().to_string());
+        std::future::ready(Ok(Self(value)))
+    }
+}

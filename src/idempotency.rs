@@ -182,6 +182,7 @@ pub fn claim(conn: &mut PgConnection, k: &PreparedKey) -> AppResult<Claim> {
             body,
             content_type: "application/json",
             replayed: true,
+            etag: None,
         })),
         _ => Err(in_progress()),
     }

@@ -137,6 +137,7 @@ fn serve(config: samverkan::config::Config) -> anyhow::Result<()> {
         narcotics: Default::default(),
         clock: samverkan::clock::Clock::system(),
         webhook_policy: config.webhooks.policy,
+        cors_origins: config.cors_origins.clone(),
     };
     actix_web::rt::System::new().block_on(startup::run(config, state))?;
     Ok(())

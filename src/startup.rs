@@ -189,6 +189,11 @@ pub fn build_app(
         .split_for_parts();
     let api = finish(api);
     let known = web::Data::new(KnownRoutes::from_openapi(&api));
+    // Inside the problem+json handler, so a refused preflight is a problem document too.
+    let cors = actix_web::middleware::Condition::new(
+        !state.cors_origins.is_empty(),
+        crate::cors::middleware(&state.cors_origins),
+    );
     app.app_data(state)
         .app_data(known)
         .app_data(web::QueryConfig::default().error_handler(crate::extract::query_error))
@@ -196,6 +201,7 @@ pub fn build_app(
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .default_service(web::to(fallback))
+        .wrap(cors)
         .wrap(ErrorHandlers::new().default_handler(ensure_problem))
         .wrap(
             DefaultHeaders::new()

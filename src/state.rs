@@ -20,4 +20,6 @@ pub struct AppState {
     pub clock: Clock,
     /// Which webhook destinations may be registered.
     pub webhook_policy: DestinationPolicy,
+    /// Origins whose browser pages may call the API (CORS); empty: no CORS headers at all.
+    pub cors_origins: Vec<String>,
 }

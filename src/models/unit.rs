@@ -55,6 +55,11 @@ pub struct UnitFilter {
     pub active: Option<bool>,
     pub participating: Option<bool>,
     pub name_contains: Option<String>,
+    /// Only units a unit of this kind may exchange messages with, by the routing rule's kinds
+    /// (`domain::routing`): a `kommun` unit's counterparts are regional units (specialists
+    /// only when participating), a regional unit's are `kommun` units. A pre-filter: the caller
+    /// confirms each row with `routing::can_exchange`.
+    pub counterparts_of: Option<UnitKind>,
     /// Keyset: strictly after this (name, id).
     pub after: Option<(String, Uuid)>,
     pub limit: i64,
@@ -141,6 +146,19 @@ pub fn list(conn: &mut PgConnection, f: &UnitFilter) -> QueryResult<Vec<UnitRow>
     }
     if let Some(text) = &f.name_contains {
         q = q.filter(units::name.ilike(format!("%{}%", like_escape(text))));
+    }
+    match f.counterparts_of {
+        None => {}
+        Some(UnitKind::Kommun) => {
+            q = q.filter(
+                units::kind.ne(UnitKind::Kommun.as_str()).and(
+                    units::kind
+                        .ne(UnitKind::Specialist.as_str())
+                        .or(units::participating.eq(true)),
+                ),
+            )
+        }
+        Some(_) => q = q.filter(units::kind.eq(UnitKind::Kommun.as_str())),
     }
     if let Some((name, id)) = &f.after {
         q = q.filter(

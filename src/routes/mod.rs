@@ -11,6 +11,7 @@ pub mod messages;
 pub mod pagination;
 pub mod patient_views;
 pub mod patients;
+pub mod recipients;
 pub mod rules;
 pub mod unit_refs;
 pub mod units;
@@ -22,6 +23,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure_api(cfg: &mut ServiceConfig) {
     me::configure(cfg);
     units::configure(cfg);
+    recipients::configure(cfg);
     patients::configure(cfg);
     enrollments::configure(cfg);
     messages::configure(cfg);

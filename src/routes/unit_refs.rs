@@ -65,3 +65,22 @@ pub fn hsa_ids_schema(
     }
     schema
 }
+
+/// The `q` of a unit search: at most 100 characters, no NUL (PostgreSQL cannot compare text
+/// holding it); blank is no search. Refusals are 400 `INVALID_QUERY`.
+pub fn name_search(q: Option<String>) -> crate::error::AppResult<Option<String>> {
+    use crate::error::AppError;
+    if q.as_ref().is_some_and(|s| s.chars().count() > 100) {
+        return Err(AppError::BadRequest {
+            code: "INVALID_QUERY",
+            detail: "`q` must be at most 100 characters.".into(),
+        });
+    }
+    if q.as_ref().is_some_and(|s| s.contains('\0')) {
+        return Err(AppError::BadRequest {
+            code: "INVALID_QUERY",
+            detail: "`q` must not contain the NUL character.".into(),
+        });
+    }
+    Ok(q.filter(|s| !s.trim().is_empty()))
+}

@@ -343,6 +343,7 @@ impl TestApp {
             samverkan::clock::Clock::system(),
             Default::default(),
             jwt_config(),
+            Vec::new(),
         )
         .await
     }
@@ -355,6 +356,19 @@ impl TestApp {
             samverkan::clock::Clock::system(),
             Default::default(),
             jwt,
+            Vec::new(),
+        )
+        .await
+    }
+
+    /// An app that answers CORS for these browser origins.
+    pub async fn spawn_with_cors(origins: &[&str]) -> Self {
+        Self::spawn_with(
+            64 * 1024,
+            samverkan::clock::Clock::system(),
+            Default::default(),
+            jwt_config(),
+            origins.iter().map(|o| o.to_string()).collect(),
         )
         .await
     }
@@ -366,6 +380,7 @@ impl TestApp {
             samverkan::clock::Clock::fixed(at),
             Default::default(),
             jwt_config(),
+            Vec::new(),
         )
         .await
     }
@@ -381,6 +396,7 @@ impl TestApp {
             samverkan::clock::Clock::system(),
             policy,
             jwt_config(),
+            Vec::new(),
         )
         .await
     }
@@ -390,6 +406,7 @@ impl TestApp {
         clock: samverkan::clock::Clock,
         webhook_policy: samverkan::webhooks::destination::DestinationPolicy,
         jwt: JwtConfig,
+        cors_origins: Vec<String>,
     ) -> Self {
         let db = TestDb::new();
         let pool = db::build_pool(&db.url, 4, Duration::from_secs(2));
@@ -402,6 +419,7 @@ impl TestApp {
             narcotics: Default::default(),
             clock,
             webhook_policy,
+            cors_origins,
         };
         let app = test::init_service(startup::build_app(web::Data::new(state))).await;
         let app = std::rc::Rc::new(app);

@@ -10,11 +10,11 @@ use crate::access_log::action;
 use crate::auth::Caller;
 use crate::domain::lifecycle::Action;
 use crate::error::{AppError, AppResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, IfMatch};
 use crate::idempotency::Idempotency;
 use crate::response::ApiResponse;
 use crate::routes::access;
-use crate::routes::messages::change::{advance, change_message, decide};
+use crate::routes::messages::change::{advance, change_message, decide, Guards};
 use crate::routes::messages::view::Message;
 use crate::state::AppState;
 
@@ -56,16 +56,18 @@ pub struct CancelMessage {
 /// The receiving unit acknowledges reading the message: `sent` → `read`. Idempotent: reading a
 /// message that is already read, answered or closed changes nothing. 409 `INVALID_TRANSITION`
 /// for a cancelled message; 403 `RECIPIENT_ONLY` for the sender.
-#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), responses(
-    (status = 200, description = "The message.", body = Message),
+#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id"), ("If-Match" = Option<String>, Header, description = "Act only if the message is still as read: the `ETag` of `GET /messages/{id}` (412 `PRECONDITION_FAILED` otherwise).")), responses(
+    (status = 200, description = "The message.", body = Message, headers(("ETag" = String, description = "The message's entity tag after the change"))),
     (status = 404, description = "No such message, or not one of the caller's unit."),
     (status = 409, description = "`INVALID_TRANSITION`: the message is cancelled."),
+    (status = 412, description = "`PRECONDITION_FAILED`: `If-Match` names a version that is no longer current."),
 ))]
 #[post("/messages/{id}/read")]
 pub async fn read_message(
     state: web::Data<AppState>,
     caller: Caller,
     idem: Idempotency,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> AppResult<ApiResponse> {
     let key = idem.prepared(&caller.hsa_id);
@@ -74,7 +76,10 @@ pub async fn read_message(
         &caller,
         action::MESSAGE_ACKNOWLEDGE,
         id.into_inner(),
-        key,
+        Guards {
+            key,
+            if_match: if_match.0,
+        },
         false,
         |conn, row, by, party, now| {
             let steps = decide(row, Action::Read, party)?;
@@ -88,16 +93,18 @@ pub async fn read_message(
 ///
 /// Either party closes an answered message. Licensed staff only (403 `LICENCE_REQUIRED`);
 /// 409 `INVALID_TRANSITION` unless the message is `answered`.
-#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), responses(
-    (status = 200, description = "The closed message.", body = Message),
+#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id"), ("If-Match" = Option<String>, Header, description = "Act only if the message is still as read: the `ETag` of `GET /messages/{id}` (412 `PRECONDITION_FAILED` otherwise).")), responses(
+    (status = 200, description = "The closed message.", body = Message, headers(("ETag" = String, description = "The message's entity tag after the change"))),
     (status = 404, description = "No such message, or not one of the caller's unit."),
     (status = 409, description = "`INVALID_TRANSITION`."),
+    (status = 412, description = "`PRECONDITION_FAILED`: `If-Match` names a version that is no longer current."),
 ))]
 #[post("/messages/{id}/close")]
 pub async fn close_message(
     state: web::Data<AppState>,
     caller: Caller,
     idem: Idempotency,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> AppResult<ApiResponse> {
     let key = idem.prepared(&caller.hsa_id);
@@ -106,7 +113,10 @@ pub async fn close_message(
         &caller,
         action::MESSAGE_CLOSE,
         id.into_inner(),
-        key,
+        Guards {
+            key,
+            if_match: if_match.0,
+        },
         false,
         |conn, row, by, party, now| {
             access::require_licensed(by.caller)?;
@@ -122,16 +132,18 @@ pub async fn close_message(
 /// The sending unit cancels a message the recipient has not yet read, giving a reason
 /// (`wrong_patient`, `wrong_recipient`, `other` with a comment). The message stays, marked.
 /// Licensed staff only; 403 `SENDER_ONLY` for the recipient; 409 `INVALID_TRANSITION` once read.
-#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), request_body = CancelMessage, responses(
-    (status = 200, description = "The cancelled message.", body = Message),
+#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id"), ("If-Match" = Option<String>, Header, description = "Act only if the message is still as read: the `ETag` of `GET /messages/{id}` (412 `PRECONDITION_FAILED` otherwise).")), request_body = CancelMessage, responses(
+    (status = 200, description = "The cancelled message.", body = Message, headers(("ETag" = String, description = "The message's entity tag after the change"))),
     (status = 404, description = "No such message, or not one of the caller's unit."),
     (status = 409, description = "`INVALID_TRANSITION`."),
+    (status = 412, description = "`PRECONDITION_FAILED`: `If-Match` names a version that is no longer current."),
 ))]
 #[post("/messages/{id}/cancel")]
 pub async fn cancel_message(
     state: web::Data<AppState>,
     caller: Caller,
     idem: Idempotency,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: ApiJson<CancelMessage>,
 ) -> AppResult<ApiResponse> {
@@ -146,7 +158,10 @@ pub async fn cancel_message(
         &caller,
         action::MESSAGE_CANCEL,
         id.into_inner(),
-        key,
+        Guards {
+            key,
+            if_match: if_match.0,
+        },
         false,
         move |conn, row, by, party, now| {
             access::require_licensed(by.caller)?;

@@ -16,7 +16,7 @@ use crate::idempotency::PreparedKey;
 use crate::models::event::{self, kind};
 use crate::models::message::{self, MessageRow, NewStatusChange};
 use crate::models::unit::UnitRow;
-use crate::response::ApiResponse;
+use crate::response::{etag_listed, ApiResponse};
 use crate::routes::access;
 use crate::routes::messages::view;
 use crate::state::AppState;
@@ -155,6 +155,15 @@ pub fn emit(
     Ok(())
 }
 
+/// What a change is conditional on: its idempotency key and its `If-Match` (412
+/// `PRECONDITION_FAILED` when the message's current `ETag` is not among the tags named).
+pub struct Guards {
+    /// The prepared `Idempotency-Key`.
+    pub key: Option<PreparedKey>,
+    /// The `If-Match` value.
+    pub if_match: Option<String>,
+}
+
 /// A change of one message by a party: runs `change` on the locked row under the access log
 /// and the idempotency key, and answers with the message as it now is.
 pub async fn change_message<F>(
@@ -162,7 +171,7 @@ pub async fn change_message<F>(
     caller: &Caller,
     audit_action: &'static str,
     id: Uuid,
-    key: Option<PreparedKey>,
+    guards: Guards,
     created: bool,
     change: F,
 ) -> AppResult<ApiResponse>
@@ -184,10 +193,23 @@ where
         caller,
         audit_action,
         Subject::message(id),
-        key,
+        guards.key,
         move |conn, subject| {
             let now = clock.now();
             let (mut row, unit, party) = locked_for(conn, &c, id, subject)?;
+            if let Some(expected) = guards.if_match.as_deref() {
+                // The message as the caller's GET showed it, under the row lock.
+                let listed = message::find_listed(conn, row.id)?
+                    .ok_or_else(|| anyhow::anyhow!("message {} not found", row.id))?;
+                let current = ApiResponse::ok(&view::build_one(conn, listed, now)?)?.with_etag();
+                let etag = current.etag.unwrap_or_default();
+                if !etag_listed(expected, &etag) {
+                    return Err(AppError::PreconditionFailed(format!(
+                        "The message has changed since you read it (its ETag is now {etag}); \
+                         read it again before you act on it."
+                    )));
+                }
+            }
             change(
                 conn,
                 &mut row,
@@ -202,11 +224,12 @@ where
             let listed = message::find_listed(conn, row.id)?
                 .ok_or_else(|| anyhow::anyhow!("changed message {} not found", row.id))?;
             let view = view::build_one(conn, listed, now)?;
-            if created {
-                ApiResponse::created(format!("/api/v1/messages/{}", view.id), &view)
+            let answer = if created {
+                ApiResponse::created(format!("/api/v1/messages/{}", view.id), &view)?
             } else {
-                ApiResponse::ok(&view)
-            }
+                ApiResponse::ok(&view)?
+            };
+            Ok(answer.with_etag())
         },
     )
     .await

@@ -172,7 +172,10 @@ pub async fn list_messages(
 ///
 /// For the acting unit: inbox and outbox counts per status, unread and overdue — the unread
 /// badge of a frontend.
-#[utoipa::path(tag = "messages", responses((status = 200, description = "The counts.", body = MessageSummary)))]
+#[utoipa::path(tag = "messages", params(("If-None-Match" = Option<String>, Header, description = "An `ETag` of an earlier answer: 304 with no body while it is still current.")), responses(
+    (status = 200, description = "The counts.", body = MessageSummary, headers(("ETag" = String, description = "Entity tag of the counts"))),
+    (status = 304, description = "Not modified: the counts are still those of the `ETag` in `If-None-Match`."),
+))]
 #[get("/messages/summary")]
 pub async fn message_summary(state: web::Data<AppState>, caller: Caller) -> AppResult<ApiResponse> {
     access::require_role(&caller, Role::Personal)?;
@@ -201,11 +204,12 @@ pub async fn message_summary(state: web::Data<AppState>, caller: Caller) -> AppR
             counts.overdue = overdue;
         }
         let [inbox, outbox] = boxes;
-        ApiResponse::ok(&MessageSummary {
+        Ok(ApiResponse::ok(&MessageSummary {
             unit_id: unit.id,
             inbox,
             outbox,
-        })
+        })?
+        .with_etag())
     })
     .await?;
     Ok(summary)
@@ -217,8 +221,9 @@ pub async fn message_summary(state: web::Data<AppState>, caller: Caller) -> AppR
 /// receiving unit see it, and an integration platform (role `integration`) whose token's `units`
 /// name one of the two; for anyone else the answer is the same 404 as for an id that does not
 /// exist. Every read is in the access log, with the role the reader acted in.
-#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), responses(
-    (status = 200, description = "The message.", body = Message),
+#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id"), ("If-None-Match" = Option<String>, Header, description = "An `ETag` of an earlier answer: 304 with no body while it is still current.")), responses(
+    (status = 200, description = "The message.", body = Message, headers(("ETag" = String, description = "Entity tag of this representation; changes with the status, the replies and the overdue flag"))),
+    (status = 304, description = "Not modified: the message is still as in the `ETag` of `If-None-Match` (the read is still logged)."),
     (status = 404, description = "No such message, or not one of the caller's unit."),
 ))]
 #[get("/messages/{id}")]
@@ -237,7 +242,7 @@ pub async fn get_message(
         Subject::message(id),
         move |conn, subject| {
             let msg = view::read_one(conn, &c, id, now, subject)?;
-            ApiResponse::ok_with_capacity(&msg, 2 * PAGE_BYTES_PER_ITEM)
+            Ok(ApiResponse::ok_with_capacity(&msg, 2 * PAGE_BYTES_PER_ITEM)?.with_etag())
         },
     )
     .await

@@ -14,12 +14,12 @@ use crate::domain::lifecycle::Action;
 use crate::domain::narcotics::NarcoticsIndex;
 use crate::domain::rules::{self, ReplyDraft};
 use crate::error::{AppError, AppResult, Violation};
-use crate::extract::{from_value, ApiJson};
+use crate::extract::{from_value, ApiJson, IfMatch};
 use crate::idempotency::Idempotency;
 use crate::models::event::kind;
 use crate::models::message::{self, ReplyRow};
 use crate::response::ApiResponse;
-use crate::routes::messages::change::{advance, change_message, decide, emit};
+use crate::routes::messages::change::{advance, change_message, decide, emit, Guards};
 use crate::routes::messages::draft_input::{refused, rule_violations, scan_keys};
 use crate::routes::messages::field_checks::check_text;
 use crate::routes::messages::view::Message;
@@ -139,16 +139,18 @@ fn judge_reply(
 /// or attachment fields (`BILAGA`) or ask for the renewal of a narcotic (`NARKOTIKA`): 422
 /// `ROUTINE_VIOLATION` with every violation. 409 `INVALID_TRANSITION` for closed or cancelled
 /// messages, or a sender replying before the answer.
-#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id")), request_body = NewReply, responses(
-    (status = 201, description = "The message with its thread.", body = Message, headers(("Location" = String, description = "URL of the message"))),
+#[utoipa::path(tag = "messages", params(("id" = Uuid, Path, description = "Message id"), ("If-Match" = Option<String>, Header, description = "Act only if the message is still as read: the `ETag` of `GET /messages/{id}` (412 `PRECONDITION_FAILED` otherwise).")), request_body = NewReply, responses(
+    (status = 201, description = "The message with its thread.", body = Message, headers(("Location" = String, description = "URL of the message"), ("ETag" = String, description = "The message's entity tag after the reply"))),
     (status = 404, description = "No such message, or not one of the caller's unit."),
     (status = 409, description = "`INVALID_TRANSITION`."),
+    (status = 412, description = "`PRECONDITION_FAILED`: `If-Match` names a version that is no longer current."),
 ))]
 #[post("/messages/{id}/replies")]
 pub async fn reply_to_message(
     state: web::Data<AppState>,
     caller: Caller,
     idem: Idempotency,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: ApiJson<Value>,
 ) -> AppResult<ApiResponse> {
@@ -160,7 +162,10 @@ pub async fn reply_to_message(
         &caller,
         action::MESSAGE_REPLY,
         id.into_inner(),
-        key,
+        Guards {
+            key,
+            if_match: if_match.0,
+        },
         true,
         move |conn, row, by, party, now| {
             // Outsiders got their 404 already; only a party learns what is wrong with its reply.

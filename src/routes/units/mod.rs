@@ -43,24 +43,13 @@ pub async fn list_units(
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let after: Option<(String, Uuid)> = q.cursor.as_deref().map(pagination::decode).transpose()?;
-    if q.q.as_ref().is_some_and(|s| s.chars().count() > 100) {
-        return Err(AppError::BadRequest {
-            code: "INVALID_QUERY",
-            detail: "`q` must be at most 100 characters.".into(),
-        });
-    }
-    // PostgreSQL cannot compare text with NUL in it (it would be a 500).
-    if q.q.as_ref().is_some_and(|s| s.contains('\0')) {
-        return Err(AppError::BadRequest {
-            code: "INVALID_QUERY",
-            detail: "`q` must not contain the NUL character.".into(),
-        });
-    }
+    let name_contains = crate::routes::unit_refs::name_search(q.q)?;
     let filter = UnitFilter {
         kind: q.kind,
         active: q.active,
         participating: q.participating,
-        name_contains: q.q.filter(|s| !s.trim().is_empty()),
+        name_contains,
+        counterparts_of: None,
         after,
         limit: limit + 1,
     };

@@ -4,6 +4,7 @@
 
 mod access;
 mod cancel;
+mod conditional;
 mod create;
 mod fields;
 mod index;
