@@ -21,6 +21,8 @@
 //! | `SAMVERKAN_WEBHOOK_TIMEOUT` | `--webhook-timeout` | `15s` | longest attempt; a slower receiver has failed |
 //! | `SAMVERKAN_WEBHOOK_DISABLE_AFTER` | `--webhook-disable-after` | `5d` | an endpoint failing this long is disabled |
 //! | `SAMVERKAN_WEBHOOK_DISPATCH` | `--webhook-dispatch` | `true` | this process sends webhook deliveries (false: it only serves the API; another process must dispatch) |
+//! | `SAMVERKAN_STREAMS_PER_UNIT` | `--streams-per-unit` | `20` | open live-mailbox streams per acting unit and process (more: 503) |
+//! | `SAMVERKAN_STREAMS_MAX` | `--streams-max` | `1000` | open live-mailbox streams per process (more: 503) |
 //! | `SAMVERKAN_CORS_ORIGINS` | `--cors-origins` | — | comma-separated exact origins whose browser pages may call the API (CORS); empty: no CORS headers at all; never `*` |
 //! | `RUST_LOG` | — | `info` | log filter |
 //!
@@ -151,6 +153,22 @@ pub struct Settings {
     /// Whether this process sends webhook deliveries (false: API only).
     #[arg(long, env = "SAMVERKAN_WEBHOOK_DISPATCH", global = true, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub webhook_dispatch: bool,
+    /// Open live-mailbox streams per acting unit.
+    #[arg(
+        long,
+        env = "SAMVERKAN_STREAMS_PER_UNIT",
+        global = true,
+        default_value_t = 20
+    )]
+    pub streams_per_unit: usize,
+    /// Open live-mailbox streams in all.
+    #[arg(
+        long,
+        env = "SAMVERKAN_STREAMS_MAX",
+        global = true,
+        default_value_t = 1000
+    )]
+    pub streams_max: usize,
     /// Exact origins allowed to call the API from a browser (CORS), comma-separated.
     #[arg(
         long,
@@ -233,6 +251,8 @@ pub struct Config {
     pub webhook_dispatch: bool,
     /// CORS origins.
     pub cors_origins: Vec<String>,
+    /// Stream bounds: per unit, in all.
+    pub streams: (usize, usize),
 }
 
 impl fmt::Debug for Config {
@@ -248,6 +268,7 @@ impl fmt::Debug for Config {
             .field("webhooks", &self.webhooks)
             .field("webhook_dispatch", &self.webhook_dispatch)
             .field("cors_origins", &self.cors_origins)
+            .field("streams", &self.streams)
             .finish()
     }
 }
@@ -399,8 +420,14 @@ impl Settings {
         let webhooks = self.webhooks()?;
         let cors_origins = crate::cors::parse_origins(&self.cors_origins)
             .map_err(|e| ConfigError(format!("SAMVERKAN_CORS_ORIGINS: {e}")))?;
+        if self.streams_per_unit == 0 || self.streams_max == 0 {
+            return Err(ConfigError(
+                "SAMVERKAN_STREAMS_PER_UNIT and SAMVERKAN_STREAMS_MAX must be at least 1".into(),
+            ));
+        }
         Ok(Config {
             cors_origins,
+            streams: (self.streams_per_unit, self.streams_max),
             webhooks,
             webhook_dispatch: self.webhook_dispatch,
             database_url: self.database_url()?,

@@ -138,6 +138,7 @@ fn serve(config: samverkan::config::Config) -> anyhow::Result<()> {
         clock: samverkan::clock::Clock::system(),
         webhook_policy: config.webhooks.policy,
         cors_origins: config.cors_origins.clone(),
+        streams: samverkan::routes::stream::StreamSlots::new(config.streams.0, config.streams.1),
     };
     actix_web::rt::System::new().block_on(startup::run(config, state))?;
     Ok(())

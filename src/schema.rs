@@ -165,6 +165,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    stream_tickets (ticket_hash) {
+        ticket_hash -> Bytea,
+        caller -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     units (id) {
         id -> Uuid,
         hsa_id -> Text,
@@ -249,6 +258,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     narcotics,
     patient_relations,
     patients,
+    stream_tickets,
     units,
     webhook_deliveries,
     webhook_endpoints,

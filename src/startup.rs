@@ -290,6 +290,14 @@ fn spawn_housekeeping(pool: crate::db::DbPool) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "idempotency housekeeping failed"),
             }
+            let now = time::OffsetDateTime::now_utc();
+            if let Err(e) = crate::db::run(&pool, move |conn| {
+                Ok(crate::models::stream_ticket::purge_expired(conn, now)?)
+            })
+            .await
+            {
+                tracing::warn!(error = %e, "stream ticket housekeeping failed");
+            }
         }
     });
 }

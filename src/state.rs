@@ -22,4 +22,6 @@ pub struct AppState {
     pub webhook_policy: DestinationPolicy,
     /// Origins whose browser pages may call the API (CORS); empty: no CORS headers at all.
     pub cors_origins: Vec<String>,
+    /// Open live-mailbox streams and their bounds.
+    pub streams: crate::routes::stream::StreamSlots,
 }

@@ -72,7 +72,7 @@ impl Role {
 }
 
 /// Which source vouched for the token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenSource {
     /// The region's OpenID provider.
@@ -81,8 +81,9 @@ pub enum TokenSource {
     Development,
 }
 
-/// The authenticated caller, as the API understood the token.
-#[derive(Debug, Clone)]
+/// The authenticated caller, as the API understood the token (serialisable: a stream ticket
+/// keeps it until it is used).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Caller {
     /// The person's HSA-id, or a machine client's id.
     pub hsa_id: String,

@@ -34,6 +34,11 @@ pub mod kind {
         ENROLLMENT_STARTED,
         ENROLLMENT_ENDED,
     ];
+
+    /// Whether a kind is a message's change (a mailbox change).
+    pub fn is_message(kind: &str) -> bool {
+        kind.starts_with("message.")
+    }
 }
 
 /// Advisory lock key of the numbering (any fixed value private to this table).
@@ -104,6 +109,15 @@ pub fn number_pending(conn: &mut PgConnection) -> QueryResult<usize> {
         .bind::<BigInt, _>(NUMBERING_BATCH)
         .execute(conn)
     })
+}
+
+/// The highest sequence number given so far (0 before any).
+pub fn max_seq(conn: &mut PgConnection) -> QueryResult<i64> {
+    use diesel::dsl::max;
+    Ok(events::table
+        .select(max(events::seq))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
 }
 
 /// Numbered events after `after` touching any of `unit_ids`, in order.

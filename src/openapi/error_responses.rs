@@ -115,12 +115,12 @@ fn shared_name(status: &str) -> &'static str {
 }
 
 /// Operations that create or change something take an `Idempotency-Key`: every POST and
-/// PATCH under `/api/v1` except the draft checks and the patient lookup, which change nothing.
+/// PATCH under `/api/v1` except the draft checks and the patient lookup, which change nothing,
+/// and stream tickets, which are single-use by design.
 fn takes_idempotency_key(path: &str, op: &Operation) -> bool {
-    let changes = op
-        .operation_id
-        .as_deref()
-        .is_some_and(|id| !id.starts_with("validate_") && id != "lookup_patient");
+    let changes = op.operation_id.as_deref().is_some_and(|id| {
+        !id.starts_with("validate_") && id != "lookup_patient" && id != "create_stream_ticket"
+    });
     path.starts_with("/api/v1/") && changes && !path.ends_with("/validate")
 }
 

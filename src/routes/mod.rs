@@ -13,6 +13,7 @@ pub mod patient_views;
 pub mod patients;
 pub mod recipients;
 pub mod rules;
+pub mod stream;
 pub mod unit_refs;
 pub mod units;
 pub mod webhooks;
@@ -25,6 +26,8 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     units::configure(cfg);
     recipients::configure(cfg);
     patients::configure(cfg);
+    // Before messages: `/messages/{id}` would take `stream` for an id.
+    stream::configure(cfg);
     enrollments::configure(cfg);
     messages::configure(cfg);
     rules::configure(cfg);

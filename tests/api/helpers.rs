@@ -320,6 +320,82 @@ impl Resp {
 
 /// A response on its way.
 type RespFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Resp>>>;
+type RawFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = ServiceResponse<actix_web::body::BoxBody>>>>;
+
+/// A response whose body is read as it comes (an event stream).
+pub struct Streaming {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    body: actix_web::body::BoxBody,
+    buf: String,
+}
+
+/// One server-sent event block: its `id:`, `event:` and `data:` (joined), and comments.
+#[derive(Debug, Default, Clone)]
+pub struct SseBlock {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: Option<String>,
+    pub retry: Option<String>,
+    pub comments: Vec<String>,
+}
+
+impl Streaming {
+    /// The next block, or `None` when the stream ends or nothing comes within `within`.
+    pub async fn next_block(&mut self, within: Duration) -> Option<SseBlock> {
+        use actix_web::body::MessageBody;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let raw: String = self.buf.drain(..end + 2).collect();
+                let mut block = SseBlock::default();
+                for line in raw.lines() {
+                    if let Some(c) = line.strip_prefix(':') {
+                        block.comments.push(c.trim().to_string());
+                    } else if let Some((k, v)) = line.split_once(':') {
+                        let v = v.strip_prefix(' ').unwrap_or(v).to_string();
+                        match k {
+                            "id" => block.id = Some(v),
+                            "event" => block.event = Some(v),
+                            "retry" => block.retry = Some(v),
+                            "data" => {
+                                block.data = Some(match block.data.take() {
+                                    Some(d) => format!("{d}\n{v}"),
+                                    None => v,
+                                })
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                return Some(block);
+            }
+            let chunk = tokio::time::timeout_at(
+                deadline,
+                futures_util::future::poll_fn(|cx| {
+                    std::pin::Pin::new(&mut self.body).poll_next(cx)
+                }),
+            )
+            .await
+            .ok()??;
+            let bytes = chunk.ok()?;
+            self.buf.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    /// The next event that carries data (keep-alive comments and retry advice skipped).
+    pub async fn next_event(&mut self, within: Duration) -> Option<SseBlock> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let block = self.next_block(left).await?;
+            if block.data.is_some() {
+                return Some(block);
+            }
+        }
+    }
+}
 
 /// The application under test, on its own database.
 pub struct TestApp {
@@ -328,6 +404,7 @@ pub struct TestApp {
     /// The identity provider's key store, when the app trusts one (see `spawn_with_jwt`).
     pub idp_keys: Option<std::sync::Arc<samverkan::auth::keys::KeyStore>>,
     service: Box<dyn Fn(actix_http::Request) -> RespFuture>,
+    raw: Box<dyn Fn(actix_http::Request) -> RawFuture>,
 }
 
 impl TestApp {
@@ -420,9 +497,20 @@ impl TestApp {
             clock,
             webhook_policy,
             cors_origins,
+            streams: Default::default(),
         };
         let app = test::init_service(startup::build_app(web::Data::new(state))).await;
         let app = std::rc::Rc::new(app);
+        let raw_app = app.clone();
+        let raw = Box::new(move |req: actix_http::Request| {
+            let app = raw_app.clone();
+            Box::pin(async move {
+                app.call(req)
+                    .await
+                    .expect("service error")
+                    .map_into_boxed_body()
+            }) as RawFuture
+        });
         let service = Box::new(move |req: actix_http::Request| {
             let app = app.clone();
             Box::pin(async move {
@@ -435,6 +523,20 @@ impl TestApp {
             pool,
             idp_keys,
             service,
+            raw,
+        }
+    }
+
+    /// Sends a request whose answer is read as it comes (an event stream).
+    pub async fn open(&self, req: TestRequest) -> Streaming {
+        let res = (self.raw)(req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        Streaming {
+            status,
+            headers,
+            body: res.into_body(),
+            buf: String::new(),
         }
     }
 

@@ -197,19 +197,17 @@ where
         move |conn, subject| {
             let now = clock.now();
             let (mut row, unit, party) = locked_for(conn, &c, id, subject)?;
-            if let Some(expected) = guards.if_match.as_deref() {
-                // The message as the caller's GET showed it, under the row lock.
-                let listed = message::find_listed(conn, row.id)?
-                    .ok_or_else(|| anyhow::anyhow!("message {} not found", row.id))?;
-                let current = ApiResponse::ok(&view::build_one(conn, listed, now)?)?.with_etag();
-                let etag = current.etag.unwrap_or_default();
-                if !etag_listed(expected, &etag) {
-                    return Err(AppError::PreconditionFailed(format!(
-                        "The message has changed since you read it (its ETag is now {etag}); \
-                         read it again before you act on it."
-                    )));
+            // The message as the caller's GET showed it, under the row lock, before the change.
+            let before = match guards.if_match.as_deref() {
+                Some(_) => {
+                    let listed = message::find_listed(conn, row.id)?
+                        .ok_or_else(|| anyhow::anyhow!("message {} not found", row.id))?;
+                    ApiResponse::ok(&view::build_one(conn, listed, now)?)?
+                        .with_etag()
+                        .etag
                 }
-            }
+                None => None,
+            };
             change(
                 conn,
                 &mut row,
@@ -220,6 +218,16 @@ where
                 party,
                 now,
             )?;
+            // The precondition is judged after the change's own checks (a refused change keeps
+            // its 403/409/422: RFC 9110 §13.2.1); failing it rolls the change back.
+            if let (Some(expected), Some(etag)) = (guards.if_match.as_deref(), before.as_deref()) {
+                if !etag_listed(expected, etag) {
+                    return Err(AppError::PreconditionFailed(format!(
+                        "The message has changed since you read it (its ETag is now {etag}); \
+                         read it again before you act on it."
+                    )));
+                }
+            }
             // Read back with the names it is shown with (the transaction sees its own change).
             let listed = message::find_listed(conn, row.id)?
                 .ok_or_else(|| anyhow::anyhow!("changed message {} not found", row.id))?;

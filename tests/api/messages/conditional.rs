@@ -135,6 +135,10 @@ async fn a_change_with_a_stale_etag_is_412_and_changes_nothing() {
     assert_eq!(msg["status"], "read");
     assert_eq!(msg["replies"], json!([]));
 
+    let res = post_if_match(&app, &action(&id, "read"), &doctor, &stale, json!({})).await;
+    res.assert_problem(412, "PRECONDITION_FAILED");
+    // A change refused on its own grounds keeps its answer (RFC 9110 §13.2.1): a cancel of a
+    // read message is 409 whatever the tag.
     let res = post_if_match(
         &app,
         &action(&id, "cancel"),
@@ -143,7 +147,21 @@ async fn a_change_with_a_stale_etag_is_412_and_changes_nothing() {
         json!({"reason": "wrong_patient"}),
     )
     .await;
-    res.assert_problem(412, "PRECONDITION_FAILED");
+    res.assert_problem(409, "INVALID_TRANSITION");
+    let res = post_if_match(
+        &app,
+        &action(&id, "replies"),
+        &doctor,
+        &stale,
+        json!({"body": ["inte text"], "outcome": "utfort"}),
+    )
+    .await;
+    assert_eq!(
+        res.status.as_u16(),
+        422,
+        "a malformed reply is 422 before any precondition"
+    );
+    assert_eq!(stored_rows(&app), before);
     // `*` matches any current version.
     post_if_match(&app, &action(&id, "read"), &doctor, "*", json!({}))
         .await

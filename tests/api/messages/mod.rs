@@ -14,6 +14,7 @@ mod reply_window;
 mod rules_parties;
 mod rules_recept;
 mod rules_text;
+mod stream;
 mod validate;
 
 use serde_json::{json, Value};
