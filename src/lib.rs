@@ -20,4 +20,5 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tls;
 pub mod webhooks;

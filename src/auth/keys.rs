@@ -83,22 +83,15 @@ impl KeyStore {
     /// Builds the HTTP client (rustls, the extra CA certificates, https only unless allowed,
     /// no redirects, 5 s timeout). Fetches nothing yet.
     pub fn new(cfg: ProviderConfig) -> anyhow::Result<Self> {
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(5))
             .https_only(!cfg.allow_http)
             .user_agent(concat!("Samverkan/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = &cfg.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| anyhow::anyhow!("SAMVERKAN_OIDC_CA_FILE: {e}"))?;
-            if certs.is_empty() {
-                anyhow::bail!("SAMVERKAN_OIDC_CA_FILE holds no PEM certificate");
-            }
-            builder = builder.tls_certs_merge(certs);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| anyhow::anyhow!("identity provider HTTP client: {e}"))?;
+        let client =
+            crate::tls::trust_extra_cas(builder, cfg.ca_pem.as_deref(), "SAMVERKAN_OIDC_CA_FILE")?
+                .build()
+                .map_err(|e| anyhow::anyhow!("identity provider HTTP client: {e}"))?;
         Ok(Self {
             cfg,
             client,
@@ -439,6 +432,20 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused_and_one_with_is_taken() {
+        use crate::config::identity::{KeySource, ProviderConfig};
+        let mut cfg = ProviderConfig::new(
+            "https://idp.example",
+            KeySource::Jwks("https://idp.example/jwks".into()),
+        );
+        cfg.ca_pem = Some(b"not a certificate\n".to_vec());
+        let err = KeyStore::new(cfg.clone()).err().expect("refused");
+        assert!(err.to_string().contains("SAMVERKAN_OIDC_CA_FILE"), "{err}");
+        cfg.ca_pem = Some(include_bytes!("../../tests/fixtures/webhook-ca.pem").to_vec());
+        assert!(KeyStore::new(cfg).is_ok());
+    }
 
     #[test]
     fn cache_control_max_age_is_read() {

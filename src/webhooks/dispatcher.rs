@@ -121,7 +121,7 @@ impl Dispatcher {
     /// Builds the HTTP client: no redirects, no proxies (a proxy would resolve names where
     /// [`SafeResolver`] cannot check them), the timeout, and the extra CA certificates.
     pub fn new(pool: DbPool, cfg: DispatchConfig, clock: Clock) -> anyhow::Result<Self> {
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .timeout(cfg.timeout)
@@ -130,17 +130,13 @@ impl Dispatcher {
             .user_agent(concat!("Samverkan-Webhooks/", env!("CARGO_PKG_VERSION")))
             .https_only(!cfg.policy.allow_http)
             .dns_resolver(std::sync::Arc::new(SafeResolver(cfg.policy)));
-        if let Some(pem) = &cfg.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| anyhow::anyhow!("SAMVERKAN_WEBHOOK_CA_FILE: {e}"))?;
-            if certs.is_empty() {
-                anyhow::bail!("SAMVERKAN_WEBHOOK_CA_FILE holds no PEM certificate");
-            }
-            builder = builder.tls_certs_merge(certs);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| anyhow::anyhow!("webhook HTTP client: {e}"))?;
+        let client = crate::tls::trust_extra_cas(
+            builder,
+            cfg.ca_pem.as_deref(),
+            "SAMVERKAN_WEBHOOK_CA_FILE",
+        )?
+        .build()
+        .map_err(|e| anyhow::anyhow!("webhook HTTP client: {e}"))?;
         Ok(Self {
             pool,
             client,
