@@ -65,6 +65,19 @@ sv_free_port() {
     return 1
 }
 
+# sv_pick_port: a free port from a random start below the kernel's ephemeral range. Outgoing
+# connections take their local ports from that range, so a port picked there can be taken by
+# one before our server binds it (seen as EADDRINUSE in script/oidc-check).
+sv_pick_port() {
+    local low=32768 rest span
+    if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+        read -r low rest </proc/sys/net/ipv4/ip_local_port_range || low=32768
+    fi
+    span=$((low - 10000 - 300))
+    [ "$span" -gt 1000 ] || span=1000
+    sv_free_port $((10000 + RANDOM % span))
+}
+
 # sv_http_status HOST PORT PATH: the HTTP status code of a GET, using bash's /dev/tcp only (a
 # fresh machine may have no curl). Prints 000 when nothing answers.
 sv_http_status() {
