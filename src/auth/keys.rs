@@ -14,7 +14,7 @@
 //!   keys, encryption keys and keys whose `alg` names another algorithm are skipped, so a
 //!   token can never be checked with a key of the wrong kind.
 
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
@@ -75,8 +75,6 @@ pub struct KeyStore {
     state: RwLock<State>,
     /// One fetch at a time; callers that lose the race see its result.
     fetching: tokio::sync::Mutex<()>,
-    /// Fetches made, for tests and metrics.
-    fetches: Mutex<u64>,
 }
 
 impl KeyStore {
@@ -97,18 +95,12 @@ impl KeyStore {
             client,
             state: RwLock::new(State::default()),
             fetching: tokio::sync::Mutex::new(()),
-            fetches: Mutex::new(0),
         })
     }
 
     /// The provider's configuration.
     pub fn config(&self) -> &ProviderConfig {
         &self.cfg
-    }
-
-    /// How many fetches were made.
-    pub fn fetch_count(&self) -> u64 {
-        *self.fetches.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -141,12 +133,6 @@ impl KeyStore {
             fetched_at: s.fetched.map(|(_, wall)| wall),
             last_error: s.last_error.clone(),
         }
-    }
-
-    /// Whether tokens can be checked at all.
-    pub fn ready(&self) -> bool {
-        let s = self.read();
-        self.usable(&s) && !s.keys.is_empty()
     }
 
     /// The key for a token's `kid` and `alg`. An unknown `kid` refetches once (within the
@@ -221,7 +207,6 @@ impl KeyStore {
 
     async fn fetch_locked(&self) -> Result<(), String> {
         self.write().last_attempt = Some(Instant::now());
-        *self.fetches.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         match self.fetch().await {
             Ok((keys, ttl)) => {
                 tracing::info!(issuer = %self.cfg.issuer, keys = keys.len(), ttl_s = ttl.as_secs(), "identity provider keys fetched");

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::schema::{integration_clients, units};
+use crate::schema::integration_clients;
 
 /// A stored client.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -84,25 +84,26 @@ pub fn update(
         .optional()
 }
 
-/// The HSA-ids of an active client's active units; `None` when the client
-/// is not registered or is deactivated. Every request of a machine client makes this lookup
-/// (two primary-key/index reads).
+/// The HSA-ids of an active client's active units, in one statement; `None` when the client
+/// is not registered or is deactivated. Every request of a machine client makes this lookup.
 pub fn units_of(conn: &mut PgConnection, client_id: &str) -> QueryResult<Option<Vec<String>>> {
-    let client: Option<Vec<Option<Uuid>>> = integration_clients::table
-        .find(client_id)
-        .filter(integration_clients::active.eq(true))
-        .select(integration_clients::unit_ids)
-        .first(conn)
-        .optional()?;
-    let Some(ids) = client else {
+    use diesel::sql_types::{Nullable, Text};
+    #[derive(QueryableByName)]
+    struct UnitHsa {
+        #[diesel(sql_type = Nullable<Text>)]
+        hsa_id: Option<String>,
+    }
+    // A registered client with no active unit is one row with NULL: Some(empty).
+    let rows: Vec<UnitHsa> = diesel::sql_query(
+        "SELECT u.hsa_id FROM integration_clients c \
+           LEFT JOIN units u ON u.id = ANY(c.unit_ids) AND u.active \
+          WHERE c.client_id = $1 AND c.active \
+          ORDER BY u.hsa_id",
+    )
+    .bind::<Text, _>(client_id)
+    .load(conn)?;
+    if rows.is_empty() {
         return Ok(None);
-    };
-    let ids: Vec<Uuid> = ids.into_iter().flatten().collect();
-    let hsa: Vec<String> = units::table
-        .filter(units::id.eq_any(&ids))
-        .filter(units::active.eq(true))
-        .order(units::hsa_id)
-        .select(units::hsa_id)
-        .load(conn)?;
-    Ok(Some(hsa))
+    }
+    Ok(Some(rows.into_iter().filter_map(|r| r.hsa_id).collect()))
 }
