@@ -200,6 +200,7 @@ pub fn build_app(
         .app_data(web::PathConfig::default().error_handler(crate::extract::path_error))
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .configure(crate::web::configure)
         .default_service(web::to(fallback))
         .wrap(cors)
         .wrap(ErrorHandlers::new().default_handler(ensure_problem))
