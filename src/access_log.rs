@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::auth::{Caller, Role};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
 use crate::idempotency::{self, Claim, PreparedKey};
 use crate::models::access_log::{self, NewAccessLog};
 use crate::models::{message, unit};
@@ -175,11 +176,12 @@ fn write(
     };
     written.map_err(|e| {
         tracing::error!(error = %e, action, "access log entry could not be written");
-        AppError::Unavailable(
+        AppError::Unavailable(Msg::new(
+            "Åtkomstloggen kan inte skrivas just nu; inget visades eller gjordes. Försök igen om \
+             en stund.",
             "The access log cannot be written right now; nothing was shown or done. Try again \
-             shortly."
-                .into(),
-        )
+             shortly.",
+        ))
     })
 }
 

@@ -16,6 +16,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
 
 /// The connection pool, with a fair gate in front of it.
 ///
@@ -151,13 +152,28 @@ pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
 }
 
 /// Whether the database answers and every embedded migration is applied.
-pub fn check_ready(conn: &mut PgConnection) -> Result<(), String> {
-    conn.batch_execute("SELECT 1")
-        .map_err(|e| format!("database not reachable: {e}"))?;
+/// The cause is logged; the answer says which of the two it is.
+pub fn check_ready(conn: &mut PgConnection) -> Result<(), Msg> {
+    if let Err(e) = conn.batch_execute("SELECT 1") {
+        tracing::warn!(error = %e, "not ready: database not reachable");
+        return Err(Msg::new(
+            "Databasen går inte att nå.",
+            "The database is not reachable.",
+        ));
+    }
     match conn.has_pending_migration(MIGRATIONS) {
         Ok(false) => Ok(()),
-        Ok(true) => Err("migrations are pending: run `samverkan migrate`".into()),
-        Err(e) => Err(format!("cannot read migration state: {e}")),
+        Ok(true) => Err(Msg::new(
+            "Databasmigreringar väntar: kör `samverkan migrate`.",
+            "Migrations are pending: run `samverkan migrate`.",
+        )),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: migration state unreadable");
+            Err(Msg::new(
+                "Databasens migreringsläge går inte att läsa.",
+                "The database's migration state cannot be read.",
+            ))
+        }
     }
 }
 

@@ -9,7 +9,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::i18n::Msg;
 use crate::request_id;
+use crate::text;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -21,21 +23,19 @@ pub struct Violation {
     pub code: String,
     /// Where in the request the problem is, e.g. `body`, `details.drug_name`.
     pub field: String,
-    /// A human explanation (Swedish for the routine's rules) that says what to do instead.
-    pub message: String,
+    /// A human explanation that says what to do instead: Swedish, or English when the request's
+    /// `Accept-Language` prefers it.
+    #[schema(value_type = String)]
+    pub message: Msg,
 }
 
 impl Violation {
     /// Builds a violation from its three parts.
-    pub fn new(
-        code: impl Into<String>,
-        field: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(code: impl Into<String>, field: impl Into<String>, message: Msg) -> Self {
         Self {
             code: code.into(),
             field: field.into(),
-            message: message.into(),
+            message,
         }
     }
 }
@@ -46,11 +46,11 @@ pub struct Problem {
     /// A URI naming the kind of problem (`urn:samverkan:problem:<code>`).
     #[serde(rename = "type")]
     pub type_: String,
-    /// A short, stable summary of the kind of problem.
+    /// A short summary of the kind of problem (Swedish, or English on request).
     pub title: String,
     /// The HTTP status code.
     pub status: u16,
-    /// What went wrong in this request.
+    /// What went wrong in this request (Swedish, or English on request).
     pub detail: String,
     /// Stable machine-readable code; never changes meaning.
     pub code: String,
@@ -66,26 +66,26 @@ pub struct Problem {
 pub enum AppError {
     /// 400: the request could not be understood (malformed JSON, bad query string).
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: &'static str, detail: Msg },
     /// 401: no valid bearer token (`UNAUTHENTICATED`), or one that names no single identity
     /// (`AMBIGUOUS_IDENTITY`).
     #[error("{detail}")]
-    Unauthenticated { code: &'static str, detail: String },
+    Unauthenticated { code: &'static str, detail: Msg },
     /// 403: authenticated, but not allowed to do this.
     #[error("{detail}")]
-    Forbidden { code: &'static str, detail: String },
+    Forbidden { code: &'static str, detail: Msg },
     /// 404: no such resource — or one the caller may not know exists.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Msg),
     /// 405: the route exists but not with this method.
     #[error("method not allowed")]
     MethodNotAllowed,
     /// 409: the request conflicts with the current state.
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: &'static str, detail: Msg },
     /// 412: `If-Match` names a version that is no longer current.
     #[error("{0}")]
-    PreconditionFailed(String),
+    PreconditionFailed(Msg),
     /// 413: the body is larger than the configured limit.
     #[error("the request body exceeds {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -96,15 +96,15 @@ pub enum AppError {
     #[error("{detail}")]
     Unprocessable {
         code: &'static str,
-        detail: String,
+        detail: Msg,
         violations: Vec<Violation>,
     },
     /// 503: a dependency (the database) is unavailable; try again.
     #[error("{0}")]
-    Unavailable(String),
+    Unavailable(Msg),
     /// 503: the identity provider's keys are not available, so no token can be checked.
     #[error("{0}")]
-    IdpUnavailable(String),
+    IdpUnavailable(Msg),
     /// 500: a defect on our side; the cause is logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -115,24 +115,30 @@ impl AppError {
     pub fn validation(violations: Vec<Violation>) -> Self {
         Self::Unprocessable {
             code: "VALIDATION_FAILED",
-            detail: "The request breaks one or more rules; see `violations`.".into(),
+            detail: Msg::new(
+                "Begäran bryter mot en eller flera regler; se `violations`.",
+                "The request breaks one or more rules; see `violations`.",
+            ),
             violations,
         }
     }
 
     /// A 422 with a single violation.
-    pub fn invalid(code: &str, field: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(code: &str, field: &str, message: Msg) -> Self {
         Self::validation(vec![Violation::new(code, field, message)])
     }
 
     /// A 404 that reads the same whether the resource does not exist or is not the caller's.
-    pub fn not_found(what: &str) -> Self {
-        Self::NotFound(format!("No {what} with that id."))
+    pub fn not_found(what: Missing) -> Self {
+        Self::NotFound(what.text())
     }
 
     /// A 503 caused by the database being out of reach.
     pub fn db_unavailable() -> Self {
-        Self::Unavailable("The database is not reachable right now; try again shortly.".into())
+        Self::Unavailable(Msg::new(
+            "Databasen går inte att nå just nu; försök igen om en stund.",
+            "The database is not reachable right now; try again shortly.",
+        ))
     }
 
     /// The stable code of this error.
@@ -154,47 +160,75 @@ impl AppError {
         }
     }
 
-    fn title(&self) -> &'static str {
+    /// The short summary of the kind of problem, in both languages.
+    pub fn title(&self) -> Msg {
         match self {
-            Self::BadRequest { .. } => "Bad request",
-            Self::Unauthenticated { .. } => "Unauthenticated",
-            Self::Forbidden { .. } => "Forbidden",
-            Self::NotFound(_) => "Not found",
-            Self::MethodNotAllowed => "Method not allowed",
-            Self::PreconditionFailed(_) => "Precondition failed",
-            Self::Conflict { .. } => "Conflict",
-            Self::PayloadTooLarge { .. } => "Payload too large",
-            Self::UnsupportedMediaType => "Unsupported media type",
-            Self::Unprocessable { .. } => "Unprocessable content",
-            Self::Unavailable(_) | Self::IdpUnavailable(_) => "Service unavailable",
-            Self::Internal(_) => "Internal server error",
+            Self::BadRequest { .. } => Msg::new("Felaktig begäran", "Bad request"),
+            Self::Unauthenticated { .. } => Msg::new("Inte inloggad", "Unauthenticated"),
+            Self::Forbidden { .. } => Msg::new("Åtkomst nekad", "Forbidden"),
+            Self::NotFound(_) => Msg::new("Hittades inte", "Not found"),
+            Self::MethodNotAllowed => Msg::new("Metoden är inte tillåten", "Method not allowed"),
+            Self::PreconditionFailed(_) => {
+                Msg::new("Villkoret uppfylls inte", "Precondition failed")
+            }
+            Self::Conflict { .. } => Msg::new("Konflikt", "Conflict"),
+            Self::PayloadTooLarge { .. } => Msg::new("För stor begäran", "Payload too large"),
+            Self::UnsupportedMediaType => {
+                Msg::new("Medietypen stöds inte", "Unsupported media type")
+            }
+            Self::Unprocessable { .. } => {
+                Msg::new("Innehållet kan inte behandlas", "Unprocessable content")
+            }
+            Self::Unavailable(_) | Self::IdpUnavailable(_) => {
+                Msg::new("Tjänsten är inte tillgänglig", "Service unavailable")
+            }
+            Self::Internal(_) => Msg::new("Internt serverfel", "Internal server error"),
         }
     }
 
-    fn detail(&self) -> String {
+    /// What went wrong in this request, in both languages.
+    pub fn detail(&self) -> Msg {
         match self {
-            Self::UnsupportedMediaType => {
-                "Send the body as application/json (Content-Type: application/json).".into()
-            }
-            Self::MethodNotAllowed => "This resource does not support that method.".into(),
-            Self::Internal(_) => {
-                "An unexpected error occurred; quote the request id to support.".into()
-            }
-            other => other.to_string(),
+            Self::BadRequest { detail, .. }
+            | Self::Unauthenticated { detail, .. }
+            | Self::Forbidden { detail, .. }
+            | Self::Conflict { detail, .. }
+            | Self::Unprocessable { detail, .. } => detail.clone(),
+            Self::NotFound(detail)
+            | Self::PreconditionFailed(detail)
+            | Self::Unavailable(detail)
+            | Self::IdpUnavailable(detail) => detail.clone(),
+            Self::PayloadTooLarge { limit } => text!(
+                "Begärans innehåll är större än {limit} byte.",
+                "The request body exceeds {limit} bytes."
+            ),
+            Self::UnsupportedMediaType => Msg::new(
+                "Skicka innehållet som application/json (Content-Type: application/json).",
+                "Send the body as application/json (Content-Type: application/json).",
+            ),
+            Self::MethodNotAllowed => Msg::new(
+                "Resursen tar inte emot den metoden.",
+                "This resource does not support that method.",
+            ),
+            Self::Internal(_) => Msg::new(
+                "Ett oväntat fel inträffade; uppge begärans id (request_id) till supporten.",
+                "An unexpected error occurred; quote the request id to support.",
+            ),
         }
     }
 
     /// Renders the problem document (with the current request id).
     pub fn to_problem(&self) -> Problem {
         let code = self.code();
+        let lang = crate::i18n::current();
         Problem {
             type_: format!(
                 "urn:samverkan:problem:{}",
                 code.to_ascii_lowercase().replace('_', "-")
             ),
-            title: self.title().into(),
+            title: self.title().get(lang).to_string(),
             status: self.status_code().as_u16(),
-            detail: self.detail(),
+            detail: self.detail().get(lang).to_string(),
             code: code.into(),
             request_id: request_id::current().unwrap_or_default(),
             violations: match self {
@@ -236,7 +270,7 @@ impl ResponseError for AppError {
         match self {
             Self::Unauthenticated { detail, .. } => {
                 // RFC 6750 §3.1: no error code when the request carried no credentials.
-                let value = if detail.starts_with(crate::auth::MISSING_TOKEN_DETAIL) {
+                let value = if *detail == crate::auth::missing_token_detail() {
                     "Bearer realm=\"samverkan\""
                 } else {
                     "Bearer realm=\"samverkan\", error=\"invalid_token\""
@@ -260,19 +294,25 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            Error::NotFound => Self::NotFound("No such resource.".into()),
+            Error::NotFound => {
+                Self::NotFound(Msg::new("Resursen finns inte.", "No such resource."))
+            }
             Error::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => Self::db_unavailable(),
             Error::DatabaseError(_, info) if is_timeout_message(info.message()) => {
-                Self::Unavailable(
-                    "The data is busy (another request holds it); try again shortly.".into(),
-                )
+                Self::Unavailable(Msg::new(
+                    "Uppgifterna är upptagna av en annan begäran; försök igen om en stund.",
+                    "The data is busy (another request holds it); try again shortly.",
+                ))
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => Self::Conflict {
                 code: "CONCURRENT_UPDATE",
-                detail: "Another request changed this resource at the same time; try again.".into(),
+                detail: Msg::new(
+                    "En annan begäran ändrade resursen samtidigt; försök igen.",
+                    "Another request changed this resource at the same time; try again.",
+                ),
             },
             Error::DatabaseError(kind, info)
                 if matches!(kind, DatabaseErrorKind::Unknown)
@@ -316,6 +356,42 @@ pub fn on_constraint(map: ConstraintErrors) -> impl Fn(diesel::result::Error) ->
             }
         }
         AppError::from(e)
+    }
+}
+
+/// What a 404 says was not found; the answer is the same whether it does not exist or is not
+/// the caller's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Enrollment,
+    IntegrationClient,
+    Message,
+    Page,
+    Patient,
+    Unit,
+    WebhookEndpoint,
+}
+
+impl Missing {
+    fn text(self) -> Msg {
+        match self {
+            Self::Enrollment => Msg::new(
+                "Ingen inskrivning med det id:t.",
+                "No enrollment with that id.",
+            ),
+            Self::IntegrationClient => Msg::new(
+                "Ingen integrationsklient med det id:t.",
+                "No integration client with that id.",
+            ),
+            Self::Message => Msg::new("Inget meddelande med det id:t.", "No message with that id."),
+            Self::Page => Msg::new("Sidan finns inte.", "No such page."),
+            Self::Patient => Msg::new("Ingen patient med det id:t.", "No patient with that id."),
+            Self::Unit => Msg::new("Ingen enhet med det id:t.", "No unit with that id."),
+            Self::WebhookEndpoint => Msg::new(
+                "Ingen webhook-mottagare med det id:t.",
+                "No webhook endpoint with that id.",
+            ),
+        }
     }
 }
 
@@ -381,7 +457,8 @@ mod tests {
 
     #[test]
     fn a_problem_carries_its_code_and_every_violation() {
-        let p = AppError::validation(vec![Violation::new("AKUT", "body", "x")]).to_problem();
+        let p = AppError::validation(vec![Violation::new("AKUT", "body", Msg::new("x", "x"))])
+            .to_problem();
         assert_eq!(p.status, 422);
         assert_eq!(p.code, "VALIDATION_FAILED");
         assert_eq!(p.violations.len(), 1);

@@ -12,7 +12,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{AppError, Violation};
+use crate::i18n::serde_sv;
+use crate::i18n::Msg;
 use crate::state::AppState;
+use crate::text;
 
 /// A JSON request body, parsed and typed, or a problem+json error.
 #[derive(Debug)]
@@ -49,7 +52,10 @@ async fn read_body(
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest {
             code: "BODY_READ_FAILED",
-            detail: format!("The request body could not be read: {e}"),
+            detail: text!(
+                "Begärans innehåll kunde inte läsas: {e}",
+                "The request body could not be read: {e}"
+            ),
         })?;
         if body.len() + chunk.len() > limit {
             return Err(AppError::PayloadTooLarge { limit });
@@ -64,7 +70,13 @@ async fn read_body(
 pub fn parse_json_value(bytes: &[u8]) -> Result<Value, AppError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest {
         code: "MALFORMED_JSON",
-        detail: format!("The body is not valid JSON: {e}"),
+        detail: Msg::owned(
+            format!(
+                "Innehållet är inte giltig JSON: {}",
+                serde_sv::translate(&e.to_string())
+            ),
+            format!("The body is not valid JSON: {e}"),
+        ),
     })?;
     let mut violations = Vec::new();
     find_nul(&value, String::new(), &mut violations);
@@ -87,7 +99,10 @@ fn find_nul(value: &Value, path: String, out: &mut Vec<Violation>) {
         Value::String(s) if s.contains('\0') => out.push(Violation::new(
             "NUL_CHARACTER",
             field(&path),
-            "Text must not contain the NUL character (\\u0000).",
+            Msg::new(
+                "Texten får inte innehålla NUL-tecknet (\\u0000).",
+                "Text must not contain the NUL character (\\u0000).",
+            ),
         )),
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
@@ -100,7 +115,10 @@ fn find_nul(value: &Value, path: String, out: &mut Vec<Violation>) {
                     out.push(Violation::new(
                         "NUL_CHARACTER",
                         field(&path),
-                        "Field names must not contain NUL.",
+                        Msg::new(
+                            "Fältnamn får inte innehålla NUL-tecknet.",
+                            "Field names must not contain NUL.",
+                        ),
                     ));
                 }
                 let p = if path.is_empty() {
@@ -118,6 +136,15 @@ fn find_nul(value: &Value, path: String, out: &mut Vec<Violation>) {
 /// The field name in serde's "missing field `x`" message.
 fn missing_field_name(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// The sentence with its first letter in upper case.
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Turns a JSON value into `T`, naming the field that does not fit (422).
@@ -144,7 +171,7 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, AppError> {
         } else {
             field
         };
-        let message = inner;
+        let message = Msg::owned(capitalised(&serde_sv::translate(&inner)), inner);
         AppError::validation(vec![Violation::new(code, field, message)])
     })
 }
@@ -177,7 +204,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     AppError::BadRequest {
         code: "INVALID_QUERY",
-        detail: format!("The query string is not valid: {err}"),
+        detail: Msg::owned(
+            format!(
+                "Frågesträngen (query string) är inte giltig: {}",
+                serde_sv::translate(&err.to_string())
+            ),
+            format!("The query string is not valid: {err}"),
+        ),
     }
     .into()
 }
@@ -189,7 +222,11 @@ pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
     if let Some(res) = crate::startup::method_not_allowed(req) {
         return actix_web::error::InternalError::from_response(err, res).into();
     }
-    AppError::NotFound("No resource at that path.".into()).into()
+    AppError::NotFound(Msg::new(
+        "Ingen resurs på den adressen.",
+        "No resource at that path.",
+    ))
+    .into()
 }
 
 /// The `If-Match` header of a change: the entity tags (`ETag` of `GET /messages/{id}`) the

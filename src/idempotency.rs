@@ -19,7 +19,9 @@ use diesel::sql_types::{SmallInt, Text};
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
 use crate::response::ApiResponse;
+use crate::text;
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";
@@ -93,7 +95,8 @@ impl FromRequest for Idempotency {
                 _ => {
                     return ready(Err(AppError::BadRequest {
                         code: "INVALID_IDEMPOTENCY_KEY",
-                        detail: format!(
+                        detail: text!(
+                            "Idempotency-Key ska vara 1–{MAX_KEY_LEN} synliga ASCII-tecken.",
                             "Idempotency-Key must be 1–{MAX_KEY_LEN} visible ASCII characters."
                         ),
                     }))
@@ -138,8 +141,10 @@ struct Stored {
 fn in_progress() -> AppError {
     AppError::Conflict {
         code: "IDEMPOTENCY_IN_PROGRESS",
-        detail: "A request with this Idempotency-Key is still being processed; retry shortly."
-            .into(),
+        detail: Msg::new(
+            "En begäran med denna Idempotency-Key behandlas fortfarande; försök igen om en stund.",
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+        ),
     }
 }
 
@@ -171,7 +176,12 @@ pub fn claim(conn: &mut PgConnection, k: &PreparedKey) -> AppResult<Claim> {
     if stored.request_hash != k.fingerprint {
         return Err(AppError::Unprocessable {
             code: "IDEMPOTENCY_KEY_REUSED",
-            detail: "This Idempotency-Key was used for a different request; use a new key for a new request.".into(),
+            detail: Msg::new(
+                "Denna Idempotency-Key användes för en annan begäran; använd en ny nyckel för en ny \
+                 begäran.",
+                "This Idempotency-Key was used for a different request; use a new key for a new \
+                 request.",
+            ),
             violations: Vec::new(),
         });
     }

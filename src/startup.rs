@@ -12,6 +12,7 @@ use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, PROBLEM_JSON};
+use crate::i18n::Msg;
 use crate::openapi::{ApiDoc, ClosedVariants, ErrorResponses, Links, NonBlankTexts};
 use crate::request_id::{self, SamverkanRootSpan};
 use crate::routes;
@@ -104,10 +105,13 @@ impl KnownRoutes {
     }
 }
 
+fn no_such_route() -> Msg {
+    Msg::new("Ingen sådan adress i API:t.", "No such route.")
+}
+
 /// Answers every request no route took: 405 with `Allow` when the path exists, else 404.
 async fn fallback(req: HttpRequest) -> HttpResponse {
-    method_not_allowed(&req)
-        .unwrap_or_else(|| AppError::NotFound("No such route.".into()).error_response())
+    method_not_allowed(&req).unwrap_or_else(|| AppError::NotFound(no_such_route()).error_response())
 }
 
 /// 405 with `Allow` when the request's path is a documented resource that does not take the
@@ -147,18 +151,21 @@ fn ensure_problem<B: MessageBody + 'static>(
     }
     let status = res.status();
     let err = match status {
-        StatusCode::NOT_FOUND => AppError::NotFound("No such route.".into()),
+        StatusCode::NOT_FOUND => AppError::NotFound(no_such_route()),
         StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge { limit: 0 },
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
         StatusCode::UNAUTHORIZED => AppError::Unauthenticated {
             code: "UNAUTHENTICATED",
-            detail: "Authentication required.".into(),
+            detail: crate::auth::missing_token_detail(),
         },
         StatusCode::SERVICE_UNAVAILABLE => AppError::db_unavailable(),
         s if s.is_client_error() => AppError::BadRequest {
             code: "BAD_REQUEST",
-            detail: s.canonical_reason().unwrap_or("Bad request").into(),
+            detail: Msg::new(
+                "Begäran kunde inte tas emot som den är skriven.",
+                "The request could not be accepted as written.",
+            ),
         },
         _ => AppError::Internal(anyhow::anyhow!("unhandled error response {status}")),
     };
@@ -213,6 +220,9 @@ pub fn build_app(
         )
         .wrap(TracingLogger::<SamverkanRootSpan>::new())
         .wrap(from_fn(request_id::middleware))
+        // Outermost, so every text rendered further in — errors that escape the chain
+        // included — is in the request's language.
+        .wrap(from_fn(crate::i18n::middleware))
 }
 
 /// Blocking threads per worker: the worker's share of the pool's connections, plus one.

@@ -9,7 +9,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
 
-use crate::error::AppError;
+use crate::error::{AppError, Missing};
 
 #[derive(RustEmbed)]
 #[folder = "web/"]
@@ -51,9 +51,9 @@ fn file_of(site: &str, rest: &str) -> Option<String> {
 
 /// Answers one file of a site, with an `ETag` so a browser revalidates instead of refetching.
 fn serve(req: &HttpRequest, site: &str, rest: &str) -> Result<HttpResponse, AppError> {
-    let path = file_of(site, rest).ok_or_else(|| AppError::not_found("page"))?;
-    let kind = content_type(&path).ok_or_else(|| AppError::not_found("page"))?;
-    let file = Pages::get(&path).ok_or_else(|| AppError::not_found("page"))?;
+    let path = file_of(site, rest).ok_or_else(|| AppError::not_found(Missing::Page))?;
+    let kind = content_type(&path).ok_or_else(|| AppError::not_found(Missing::Page))?;
+    let file = Pages::get(&path).ok_or_else(|| AppError::not_found(Missing::Page))?;
     let etag = format!(
         "\"{}\"",
         file.metadata
@@ -103,8 +103,14 @@ mod tests {
     #[test]
     fn a_path_maps_to_its_file_and_a_folder_to_its_index() {
         assert_eq!(file_of("app", "").as_deref(), Some("app/index.html"));
-        assert_eq!(file_of("app", "js/app.js").as_deref(), Some("app/js/app.js"));
-        assert_eq!(file_of("app", "sub/").as_deref(), Some("app/sub/index.html"));
+        assert_eq!(
+            file_of("app", "js/app.js").as_deref(),
+            Some("app/js/app.js")
+        );
+        assert_eq!(
+            file_of("app", "sub/").as_deref(),
+            Some("app/sub/index.html")
+        );
     }
 
     #[test]
@@ -116,7 +122,10 @@ mod tests {
 
     #[test]
     fn only_known_kinds_of_file_are_served() {
-        assert_eq!(content_type("app/index.html"), Some("text/html; charset=utf-8"));
+        assert_eq!(
+            content_type("app/index.html"),
+            Some("text/html; charset=utf-8")
+        );
         assert_eq!(content_type("app/x.map"), None);
         assert_eq!(content_type("app/README"), None);
     }

@@ -113,10 +113,10 @@ fn strings(claims: &Map<String, Value>, name: &str) -> Result<Vec<String>, AuthE
 fn one(claims: &Map<String, Value>, name: &str) -> Result<Option<String>, AuthError> {
     let mut values = strings(claims, name)?;
     if values.len() > 1 {
-        return Err(AuthError::Ambiguous(format!(
-            "claim {name} holds {} different values",
-            values.len()
-        )));
+        return Err(AuthError::Ambiguous {
+            claim: name.to_string(),
+            values: values.len(),
+        });
     }
     Ok(values.pop())
 }
@@ -260,9 +260,9 @@ mod tests {
             "employeeHsaId",
             json!(["SE2321000115-P1", "SE2321000115-P2"]),
         );
-        assert!(matches!(person(&two), Err(AuthError::Ambiguous(_))));
+        assert!(matches!(person(&two), Err(AuthError::Ambiguous { .. })));
         let units = with(kerstin(), "healthCareUnitHsaId", json!(["SE-A", "SE-B"]));
-        assert!(matches!(person(&units), Err(AuthError::Ambiguous(_))));
+        assert!(matches!(person(&units), Err(AuthError::Ambiguous { .. })));
     }
 
     #[test]

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::AppError;
+use crate::i18n::Msg;
 use crate::state::AppState;
+use crate::text;
 
 pub mod claims;
 pub mod dev;
@@ -27,9 +29,6 @@ pub mod verifier;
 
 pub use dev::{mint_hs256, Audience, Claims, TokenRequest};
 pub use verifier::JwtVerifier;
-
-/// The 401 detail when no bearer token was sent.
-pub const MISSING_TOKEN_DETAIL: &str = "Send a bearer token: Authorization: Bearer <token>.";
 
 /// Longest token we look at; anything larger is refused before parsing.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -131,8 +130,8 @@ pub enum AuthError {
     #[error("invalid token: {0}")]
     Invalid(String),
     /// The token names several people (or units, or commissions) and none is chosen.
-    #[error("ambiguous token: {0}")]
-    Ambiguous(String),
+    #[error("ambiguous token: claim {claim} holds {values} different values")]
+    Ambiguous { claim: String, values: usize },
     /// The provider's keys are not available (never fetched, or stale past the limit).
     #[error("identity provider unavailable: {0}")]
     Unavailable(String),
@@ -143,31 +142,50 @@ impl From<AuthError> for AppError {
         match e {
             AuthError::Missing => AppError::Unauthenticated {
                 code: "UNAUTHENTICATED",
-                detail: MISSING_TOKEN_DETAIL.into(),
+                detail: missing_token_detail(),
             },
             AuthError::Invalid(why) => {
                 tracing::info!(reason = %why, "token refused");
                 AppError::Unauthenticated {
                     code: "UNAUTHENTICATED",
-                    detail: "The bearer token is not valid.".into(),
-                }
-            }
-            AuthError::Ambiguous(why) => {
-                tracing::info!(reason = %why, "ambiguous token refused");
-                AppError::Unauthenticated {
-                    code: "AMBIGUOUS_IDENTITY",
-                    detail: format!(
-                        "The token does not name one identity: {why}. Sign in again and choose \
-                         one medarbetaruppdrag."
+                    detail: Msg::new(
+                        "Inloggningsbeviset (bearer token) är inte giltigt.",
+                        "The bearer token is not valid.",
                     ),
                 }
             }
-            AuthError::Unavailable(why) => AppError::IdpUnavailable(format!(
-                "Tokens cannot be checked: the identity provider's keys are not available \
-                 ({why}). Try again shortly."
-            )),
+            AuthError::Ambiguous { claim, values } => {
+                tracing::info!(%claim, values, "ambiguous token refused");
+                AppError::Unauthenticated {
+                    code: "AMBIGUOUS_IDENTITY",
+                    detail: text!(
+                        "Inloggningen anger inte en enda identitet: anspråket {claim} har \
+                         {values} olika värden. Logga in igen och välj ett medarbetaruppdrag.",
+                        "The token does not name one identity: claim {claim} holds {values} \
+                         different values. Sign in again and choose one medarbetaruppdrag."
+                    ),
+                }
+            }
+            AuthError::Unavailable(why) => {
+                // The cause is for operations (also in /health/ready), not for the caller.
+                tracing::warn!(reason = %why, "token not checked: no keys");
+                AppError::IdpUnavailable(Msg::new(
+                    "Inloggningar kan inte kontrolleras just nu: identitetsleverantörens nycklar \
+                     är inte tillgängliga. Försök igen om en stund.",
+                    "Tokens cannot be checked: the identity provider's keys are not available. \
+                     Try again shortly.",
+                ))
+            }
         }
     }
+}
+
+/// The 401 detail when no bearer token was sent.
+pub fn missing_token_detail() -> Msg {
+    Msg::new(
+        "Skicka ett inloggningsbevis: Authorization: Bearer <token>.",
+        "Send a bearer token: Authorization: Bearer <token>.",
+    )
 }
 
 /// Seconds since the epoch, now, by the system clock: tokens are issued and expire in real

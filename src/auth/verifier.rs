@@ -25,6 +25,7 @@ use crate::config::{ConfigError, JwtConfig};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, AppResult};
 use crate::models::integration_client;
+use crate::text;
 
 /// Verifies tokens from the configured sources.
 pub struct JwtVerifier {
@@ -143,7 +144,9 @@ impl JwtVerifier {
                 .await?;
                 let units = found.ok_or_else(|| AppError::Forbidden {
                     code: "CLIENT_NOT_REGISTERED",
-                    detail: format!(
+                    detail: text!(
+                        "Klienten `{client_id}` är inte en registrerad, aktiv integrationsklient; \
+                         en administratör registrerar den med POST /api/v1/integration-clients.",
                         "The client `{client_id}` is not a registered, active integration client; \
                          an admin registers it with POST /api/v1/integration-clients."
                     ),

@@ -1,6 +1,7 @@
 //! Calendar dates as the API writes them: `YYYY-MM-DD` (ISO 8601's extended calendar date), read
 //! from request fields and written in answers. One format, one place.
 
+use crate::i18n::Msg;
 use time::Date;
 
 // `#[serde(with = "iso_date::serde_format")]` for a `Date` (and
@@ -11,6 +12,14 @@ time::serde::format_description!(pub serde_format, Date, "[year]-[month]-[day]")
 pub fn parse(value: &str) -> Option<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(value, &format).ok()
+}
+
+/// What a field that is not a `YYYY-MM-DD` date is told.
+pub fn format_problem() -> Msg {
+    Msg::new(
+        "Ange datumet som ÅÅÅÅ-MM-DD.",
+        "Give the date as YYYY-MM-DD.",
+    )
 }
 
 #[cfg(test)]

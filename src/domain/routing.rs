@@ -10,6 +10,7 @@
 
 use crate::domain::lifecycle::Party;
 pub use crate::domain::unit_kind::UnitKind;
+use crate::i18n::Msg;
 
 /// The directory facts about one unit that routing needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,33 +41,46 @@ pub enum RoutingProblem {
 }
 
 impl RoutingProblem {
-    /// A Swedish message saying what to do instead.
-    pub fn message_sv(&self) -> &'static str {
+    /// What to do instead, in Swedish and English.
+    pub fn message(&self) -> Msg {
         match self {
-            RoutingProblem::UnknownRecipient => {
+            RoutingProblem::UnknownRecipient => Msg::new(
                 "Mottagarenheten finns inte i katalogen. Välj en aktiv enhet i kommunen, \
-                 närsjukvården, psykiatrisk öppenvård eller en deltagande specialistmottagning."
-            }
-            RoutingProblem::InactiveSender => {
+                 närsjukvården, psykiatrisk öppenvård eller en deltagande specialistmottagning.",
+                "The receiving unit is not in the directory. Choose an active unit of the \
+                 municipality, primary care, psychiatric outpatient care or a participating \
+                 specialist clinic.",
+            ),
+            RoutingProblem::InactiveSender => Msg::new(
                 "Din enhet är inte aktiv i katalogen och kan inte skicka meddelanden. \
-                 Kontakta systemförvaltningen, och ring mottagaren under tiden."
-            }
-            RoutingProblem::InactiveRecipient => {
-                "Mottagarenheten är inte längre aktiv. Välj en annan enhet eller ring."
-            }
-            RoutingProblem::BothKommun => {
+                 Kontakta systemförvaltningen, och ring mottagaren under tiden.",
+                "Your unit is not active in the directory and cannot send messages. Contact \
+                 the system administrators, and phone the recipient meanwhile.",
+            ),
+            RoutingProblem::InactiveRecipient => Msg::new(
+                "Mottagarenheten är inte längre aktiv. Välj en annan enhet eller ring.",
+                "The receiving unit is no longer active. Choose another unit or phone.",
+            ),
+            RoutingProblem::BothKommun => Msg::new(
                 "Meddelanden går bara mellan kommunen och regionen (närsjukvård, psykiatrisk \
                  öppenvård eller deltagande specialistmottagning). Två kommunala enheter kan \
-                 inte skriva till varandra här."
-            }
-            RoutingProblem::BothRegional => {
+                 inte skriva till varandra här.",
+                "Messages go only between the municipality and the region (primary care, \
+                 psychiatric outpatient care or a participating specialist clinic). Two \
+                 municipal units cannot write to each other here.",
+            ),
+            RoutingProblem::BothRegional => Msg::new(
                 "Meddelanden går bara mellan regionen och kommunens hälso- och sjukvård. Två \
-                 regionala enheter kan inte skriva till varandra här."
-            }
-            RoutingProblem::NotParticipating => {
+                 regionala enheter kan inte skriva till varandra här.",
+                "Messages go only between the region and municipal home health care. Two \
+                 regional units cannot write to each other here.",
+            ),
+            RoutingProblem::NotParticipating => Msg::new(
                 "Specialistmottagningen deltar inte i rutinen (i nuläget deltar Habiliteringen \
-                 och Palliativa konsultteam). Ring mottagningen i stället."
-            }
+                 och Palliativa konsultteam). Ring mottagningen i stället.",
+                "The specialist clinic does not take part in the routine (at present \
+                 Habiliteringen and Palliativa konsultteam do). Phone the clinic instead.",
+            ),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
 /// The routine's rules; the serialised codes never change meaning.
@@ -67,6 +68,10 @@ pub struct RuleInfo {
     pub title_sv: &'static str,
     /// What the nurse should do instead.
     pub explanation_sv: &'static str,
+    /// The title in English.
+    pub title_en: &'static str,
+    /// The explanation in English.
+    pub explanation_en: &'static str,
     /// The sentence of the routine the rule comes from, verbatim.
     pub routine_quote: &'static str,
 }
@@ -84,6 +89,8 @@ static CATALOGUE: [RuleInfo; 7] = [
         title_sv: "Akut ärende",
         explanation_sv: "Samverkan är inte till för akuta ärenden: svar kan dröja upp till sju \
                          arbetsdagar. Ring mottagaren direkt, eller 112 vid livshotande tillstånd.",
+        title_en: "Urgent matter",
+        explanation_en: "Samverkan is not for urgent matters: an answer may take up to seven working days. Phone the recipient directly, or 112 when life is at risk.",
         routine_quote: "Informationen i Lifecare SP får ej vara av akut karaktär.",
     },
     RuleInfo {
@@ -93,6 +100,8 @@ static CATALOGUE: [RuleInfo; 7] = [
         explanation_sv: "Skicka inga bilagor, journalhandlingar, läkemedelslistor eller \
                          ordinationer. Skriv det som behövs som vanlig text; journalhandlingar \
                          skickas i ordinarie kanal.",
+        title_en: "Attachment or embedded document",
+        explanation_en: "Send no attachments, medical records, medication lists or orders. Write what is needed as plain text; medical records go through the usual channel.",
         routine_quote: "Lifecare SP ska inte användas för att bifoga journalhandlingar såsom \
                         läkemedelslistor eller ordinationer, ex Waran ordination eller annan \
                         originalhandling.",
@@ -103,6 +112,8 @@ static CATALOGUE: [RuleInfo; 7] = [
         title_sv: "Narkotikaklassat läkemedel",
         explanation_sv: "Förnyelse av narkotikaklassade läkemedel görs inte här. Kontakta \
                          förskrivaren per telefon.",
+        title_en: "Narcotic drug",
+        explanation_en: "Narcotic drugs are not renewed here. Phone the prescriber.",
         routine_quote: QUOTE_NARCOTICS,
     },
     RuleInfo {
@@ -111,6 +122,8 @@ static CATALOGUE: [RuleInfo; 7] = [
         title_sv: "Nyförskrivning",
         explanation_sv: "Här kan bara befintliga recept förnyas. För ett nytt läkemedel: ring \
                          läkaren eller boka ett läkarbesök.",
+        title_en: "New prescription",
+        explanation_en: "Only existing prescriptions can be renewed here. For a new drug: phone the doctor or book a doctor's appointment.",
         routine_quote: QUOTE_NARCOTICS,
     },
     RuleInfo {
@@ -119,6 +132,8 @@ static CATALOGUE: [RuleInfo; 7] = [
         title_sv: "Patienten är inte inskriven",
         explanation_sv: "Patienten måste vara inskriven i den kommunala hälso- och sjukvården hos \
                          meddelandets kommunala part. Är patienten inte inskriven: ring.",
+        title_en: "The patient is not enrolled",
+        explanation_en: "The patient must be enrolled in the home health care of the message's municipal party. If the patient is not enrolled: phone.",
         routine_quote: "Patienten ska vara inskriven i kommunal hälso-och sjukvård.",
     },
     RuleInfo {
@@ -128,6 +143,8 @@ static CATALOGUE: [RuleInfo; 7] = [
         explanation_sv: "Meddelanden går mellan en aktiv kommunal enhet och en aktiv enhet i \
                          närsjukvård, psykiatrisk öppenvård eller deltagande specialistmottagning \
                          (Habiliteringen, Palliativa konsultteam). Välj en sådan mottagare eller ring.",
+        title_en: "Invalid recipient",
+        explanation_en: "Messages go between an active municipal unit and an active unit of primary care, psychiatric outpatient care or a participating specialist clinic (Habiliteringen, Palliativa konsultteam). Choose such a recipient or phone.",
         routine_quote: QUOTE_SCOPE,
     },
     RuleInfo {
@@ -136,9 +153,23 @@ static CATALOGUE: [RuleInfo; 7] = [
         title_sv: "Ej legitimerad personal",
         explanation_sv: "Bara legitimerad personal får skicka och svara. Be en legitimerad \
                          kollega skicka meddelandet.",
+        title_en: "Not licensed staff",
+        explanation_en: "Only licensed staff may send and reply. Ask a licensed colleague to send the message.",
         routine_quote: QUOTE_SCOPE,
     },
 ];
+
+impl RuleInfo {
+    /// The title, in both languages.
+    pub fn title(&self) -> Msg {
+        Msg::new(self.title_sv, self.title_en)
+    }
+
+    /// What to do instead, in both languages.
+    pub fn explanation(&self) -> Msg {
+        Msg::new(self.explanation_sv, self.explanation_en)
+    }
+}
 
 /// Every rule with its explanation and source, in reporting order.
 pub fn catalogue() -> &'static [RuleInfo] {
@@ -185,6 +216,7 @@ mod tests {
         for info in catalogue() {
             assert!(info.routine_quote.ends_with('.'), "{}", info.code);
             assert!(!info.title_sv.is_empty());
+            assert!(!info.title_en.is_empty() && !info.explanation_en.is_empty());
             let says_what_to_do = ["ring", "Ring", "Skriv", "Be en", "Kontakta"]
                 .iter()
                 .any(|verb| info.explanation_sv.contains(verb));

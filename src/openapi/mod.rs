@@ -27,7 +27,7 @@ use crate::error::{Problem, Violation};
 #[openapi(
     info(
         title = "Samverkan",
-        description = "Non-urgent messages about a patient between the six Halland municipalities' home health care and regional care (vårdcentraler, psykiatrisk öppenvård, Habiliteringen, Palliativa konsultteam), under the Region Halland routine \"Informationsöverföring via Lifecare SP\". Every error is RFC 9457 application/problem+json with a stable `code`.",
+        description = "Non-urgent messages about a patient between the six Halland municipalities' home health care and regional care (vårdcentraler, psykiatrisk öppenvård, Habiliteringen, Palliativa konsultteam), under the Region Halland routine \"Informationsöverföring via Lifecare SP\". Every error is RFC 9457 application/problem+json with a stable `code`. Every text meant for people (problem `title` and `detail`, violation `message`, rule titles and explanations) is Swedish, or English when `Accept-Language` prefers `en` over `sv`; codes never change with the language, and a problem says its language in `Content-Language`.",
         license(name = "MIT", identifier = "MIT")
     ),
     components(schemas(Problem, Violation)),

@@ -6,15 +6,17 @@ use diesel::PgConnection;
 
 use crate::access_log::Subject;
 use crate::auth::{Caller, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Missing};
+use crate::i18n::Msg;
 use crate::models::patient::{self, PatientRow};
 use crate::models::patient_relation;
 use crate::models::unit::{self, UnitRow};
+use crate::text;
 
-fn unit_not_authorised(detail: &str) -> AppError {
+fn unit_not_authorised(detail: Msg) -> AppError {
     AppError::Forbidden {
         code: "UNIT_NOT_AUTHORISED",
-        detail: detail.into(),
+        detail,
     }
 }
 
@@ -25,25 +27,39 @@ pub fn acting_unit(conn: &mut PgConnection, caller: &Caller) -> AppResult<UnitRo
     if caller.purpose_refused {
         return Err(AppError::Forbidden {
             code: "COMMISSION_PURPOSE",
-            detail: format!(
-                "The token's medarbetaruppdrag has the purpose {:?}; messages about patients need \
-                 a medarbetaruppdrag for care (\"Vård och behandling\").",
-                caller.commission_purpose.as_deref().unwrap_or("(none)")
-            ),
+            detail: {
+                let purpose = caller.commission_purpose.as_deref();
+                Msg::owned(
+                    format!(
+                        "Inloggningens medarbetaruppdrag har syftet {:?}; meddelanden om patienter \
+                         kräver ett medarbetaruppdrag för vård (\"Vård och behandling\").",
+                        purpose.unwrap_or("(inget)")
+                    ),
+                    format!(
+                        "The token's medarbetaruppdrag has the purpose {:?}; messages about \
+                         patients need a medarbetaruppdrag for care (\"Vård och behandling\").",
+                        purpose.unwrap_or("(none)")
+                    ),
+                )
+            },
         });
     }
-    let hsa = caller
-        .unit_hsa_id
-        .as_deref()
-        .ok_or_else(|| unit_not_authorised("The token names no acting unit (`unit` claim)."))?;
+    let hsa = caller.unit_hsa_id.as_deref().ok_or_else(|| {
+        unit_not_authorised(Msg::new(
+            "Inloggningen anger ingen agerande enhet (anspråket `unit`).",
+            "The token names no acting unit (`unit` claim).",
+        ))
+    })?;
     match unit::find_by_hsa_id(conn, hsa)? {
         Some(u) if u.active => Ok(u),
-        Some(_) => Err(unit_not_authorised(
+        Some(_) => Err(unit_not_authorised(Msg::new(
+            "Inloggningens agerande enhet är inaktiv i katalogen.",
             "The token's acting unit is inactive in the directory.",
-        )),
-        None => Err(unit_not_authorised(
+        ))),
+        None => Err(unit_not_authorised(Msg::new(
+            "Inloggningens agerande enhet finns inte i katalogen.",
             "The token's acting unit is not in the directory.",
-        )),
+        ))),
     }
 }
 
@@ -68,7 +84,10 @@ pub fn require_role(caller: &Caller, role: Role) -> AppResult<()> {
         let name = role.as_str();
         Err(AppError::Forbidden {
             code: "ROLE_REQUIRED",
-            detail: format!("This needs the role `{name}`."),
+            detail: text!(
+                "Detta kräver rollen `{name}`.",
+                "This needs the role `{name}`."
+            ),
         })
     }
 }
@@ -80,7 +99,10 @@ pub fn require_licensed(caller: &Caller) -> AppResult<()> {
     } else {
         Err(AppError::Forbidden {
             code: "LICENCE_REQUIRED",
-            detail: "Only licensed staff (legitimerad personal) may do this.".into(),
+            detail: Msg::new(
+                "Bara legitimerad personal får göra detta.",
+                "Only licensed staff (legitimerad personal) may do this.",
+            ),
         })
     }
 }
@@ -92,11 +114,12 @@ pub fn patient_in_care(
     unit: &UnitRow,
     patient_id: uuid::Uuid,
 ) -> AppResult<PatientRow> {
-    let patient = patient::find(conn, patient_id)?.ok_or_else(|| AppError::not_found("patient"))?;
+    let patient =
+        patient::find(conn, patient_id)?.ok_or_else(|| AppError::not_found(Missing::Patient))?;
     if patient_relation::exists_for(conn, unit, patient_id)? {
         Ok(patient)
     } else {
-        Err(AppError::not_found("patient"))
+        Err(AppError::not_found(Missing::Patient))
     }
 }
 
@@ -145,7 +168,12 @@ pub fn integration_units(
     if ids.is_empty() {
         return Err(AppError::Forbidden {
             code: "NO_FEED_UNITS",
-            detail: "The client has no active unit of the directory (its registration, or a development token's `units` claim).".into(),
+            detail: Msg::new(
+                "Klienten har ingen aktiv enhet i katalogen (i sin registrering, eller i ett \
+                 utvecklingstokens anspråk `units`).",
+                "The client has no active unit of the directory (its registration, or a \
+                 development token's `units` claim).",
+            ),
         });
     }
     Ok(ids)

@@ -14,12 +14,15 @@ use uuid::Uuid;
 use crate::access_log::{action, logged, logged_page, Subject};
 use crate::auth::Caller;
 use crate::domain::reply_window::to_stockholm;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Missing};
+use crate::i18n::Msg;
 use crate::models::access_log::{self, AccessLogFilter, AccessLogRow};
 use crate::models::patient;
+use crate::routes::pagination::bad_cursor;
 use crate::routes::{access, pagination};
 use crate::schema::units;
 use crate::state::AppState;
+use crate::text;
 
 /// One access-log entry.
 #[derive(Debug, Serialize, ToSchema)]
@@ -125,10 +128,10 @@ fn outcome_schema() -> utoipa::openapi::Object {
         .build()
 }
 
-fn bad_query(detail: &str) -> AppError {
+fn bad_query(detail: Msg) -> AppError {
     AppError::BadRequest {
         code: "INVALID_QUERY",
-        detail: detail.into(),
+        detail,
     }
 }
 
@@ -136,8 +139,12 @@ fn parse_time(value: &Option<String>, name: &str) -> AppResult<Option<OffsetDate
     value
         .as_deref()
         .map(|v| {
-            OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| bad_query(&format!("`{name}` must be an RFC 3339 time with offset.")))
+            OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map_err(|_| {
+                bad_query(text!(
+                    "`{name}` ska vara en tidpunkt enligt RFC 3339, med tidszon.",
+                    "`{name}` must be an RFC 3339 time with offset."
+                ))
+            })
         })
         .transpose()
 }
@@ -148,7 +155,7 @@ fn decode_before(cursor: Option<&str>) -> AppResult<Option<(OffsetDateTime, i64)
     let at =
         OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| AppError::BadRequest {
             code: "INVALID_CURSOR",
-            detail: "The cursor is not one this API returned; start again without it.".into(),
+            detail: bad_cursor(),
         })?;
     Ok(Some((at, id)))
 }
@@ -213,18 +220,25 @@ pub async fn list_access_log(
     let limit = pagination::limit(q.limit)?;
     if let Some(o) = &q.outcome {
         if o != "ok" && o != "denied" {
-            return Err(bad_query("`outcome` is `ok` or `denied`."));
+            return Err(bad_query(Msg::new(
+                "`outcome` är `ok` eller `denied`.",
+                "`outcome` is `ok` or `denied`.",
+            )));
         }
     }
     // PostgreSQL cannot compare text with NUL in it (it would be a 500).
     if q.actor.as_ref().is_some_and(|a| a.contains('\0')) {
-        return Err(bad_query("`actor` must not contain the NUL character."));
+        return Err(bad_query(Msg::new(
+            "`actor` får inte innehålla NUL-tecknet.",
+            "`actor` must not contain the NUL character.",
+        )));
     }
     if let Some(a) = &q.action {
         if !action::ALL.contains(&a.as_str()) {
-            return Err(bad_query(
+            return Err(bad_query(Msg::new(
+                "`action` är inte en av åtkomstloggens händelsekoder.",
                 "`action` is not one of the access-log action codes.",
-            ));
+            )));
         }
     }
     let filter = AccessLogFilter {
@@ -290,7 +304,8 @@ pub async fn patient_access_log(
         Subject::patient(patient_id),
         move |conn, subject| {
             access::reviewer_unit(conn, &c, subject)?;
-            patient::find(conn, patient_id)?.ok_or_else(|| AppError::not_found("patient"))?;
+            patient::find(conn, patient_id)?
+                .ok_or_else(|| AppError::not_found(Missing::Patient))?;
             page(conn, &filter, limit)
         },
     )

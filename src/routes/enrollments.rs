@@ -16,8 +16,9 @@ use crate::access_log::{action, logged, logged_change, Subject};
 use crate::auth::Caller;
 use crate::domain::unit_kind::UnitKind;
 use crate::domain::{iso_date, municipality};
-use crate::error::{on_constraint, AppError, AppResult};
+use crate::error::{on_constraint, AppError, AppResult, Missing};
 use crate::extract::ApiJson;
+use crate::i18n::Msg;
 use crate::idempotency::Idempotency;
 use crate::models::enrollment::{self, EnrollmentRow, NewEnrollment};
 use crate::models::event::{self, kind};
@@ -27,6 +28,7 @@ use crate::routes::access;
 use crate::routes::patient_views::{enrollment as enrollment_view, load_enrollment, Enrollment};
 use crate::schema::patients;
 use crate::state::AppState;
+use crate::text;
 
 /// How far ahead a start or end may be planned.
 pub const MAX_DAYS_AHEAD: i64 = 30;
@@ -61,19 +63,25 @@ pub struct EndEnrollment {
 
 fn parse_date(value: &str, field: &str, today: Date) -> AppResult<Date> {
     let date = iso_date::parse(value)
-        .ok_or_else(|| AppError::invalid("DATE_FORMAT", field, "Give the date as YYYY-MM-DD."))?;
+        .ok_or_else(|| AppError::invalid("DATE_FORMAT", field, iso_date::format_problem()))?;
     if date.year() < 1900 {
         return Err(AppError::invalid(
             "DATE_RANGE",
             field,
-            "The date is too far in the past.",
+            Msg::new(
+                "Datumet ligger för långt bak i tiden.",
+                "The date is too far in the past.",
+            ),
         ));
     }
     if date > today + Duration::days(MAX_DAYS_AHEAD) {
         return Err(AppError::invalid(
             "DATE_TOO_FAR_AHEAD",
             field,
-            format!("The date may be at most {MAX_DAYS_AHEAD} days ahead."),
+            text!(
+                "Datumet får ligga högst {MAX_DAYS_AHEAD} dagar fram i tiden.",
+                "The date may be at most {MAX_DAYS_AHEAD} days ahead."
+            ),
         ));
     }
     Ok(date)
@@ -89,7 +97,12 @@ fn kommun_unit(
     if unit.kind != UnitKind::Kommun {
         return Err(AppError::Forbidden {
             code: "KOMMUN_UNIT_REQUIRED",
-            detail: "Only staff of a municipal home health care unit enroll patients or end enrollments.".into(),
+            detail: Msg::new(
+                "Bara personal vid en enhet i kommunal hälso- och sjukvård skriver in patienter \
+                 eller avslutar inskrivningar.",
+                "Only staff of a municipal home health care unit enroll patients or end \
+                 enrollments.",
+            ),
         });
     }
     access::require_licensed(caller)?;
@@ -105,7 +118,7 @@ fn lock_patient(conn: &mut PgConnection, unit: &UnitRow, patient_id: Uuid) -> Ap
         .for_update()
         .first::<Uuid>(conn)
         .optional()?
-        .ok_or_else(|| AppError::not_found("patient"))?;
+        .ok_or_else(|| AppError::not_found(Missing::Patient))?;
     access::patient_in_care(conn, unit, patient_id).map(|_| ())
 }
 
@@ -119,14 +132,22 @@ fn units_of(unit: &UnitRow, row: &EnrollmentRow) -> Vec<Uuid> {
 fn overlap() -> AppError {
     AppError::Conflict {
         code: "ENROLLMENT_OVERLAP",
-        detail: "The patient was enrolled during part of that period; an enrollment must start after the previous one ended.".into(),
+        detail: Msg::new(
+            "Patienten var inskriven under en del av den perioden; en inskrivning måste börja \
+             efter att den föregående slutat.",
+            "The patient was enrolled during part of that period; an enrollment must start after \
+             the previous one ended.",
+        ),
     }
 }
 
 fn already_enrolled() -> AppError {
     AppError::Conflict {
         code: "ALREADY_ENROLLED",
-        detail: "The patient already has an open enrollment; end it first.".into(),
+        detail: Msg::new(
+            "Patienten har redan en pågående inskrivning; avsluta den först.",
+            "The patient already has an open enrollment; end it first.",
+        ),
     }
 }
 
@@ -154,35 +175,57 @@ pub async fn create_enrollment(
     let today = state.clock.today();
     let start_date = parse_date(&body.0.start_date, "start_date", today)?;
     let c = caller.clone();
-    logged_change(&state.pool, &caller, action::ENROLLMENT_START, Subject::patient(patient_id), key, move |conn, subject| {
-        let caller = c;
-        let unit = kommun_unit(conn, &caller, subject)?;
-        lock_patient(conn, &unit, patient_id)?;
-        if let Some(open) = enrollment::open_for_patient(conn, patient_id)? {
-            let name = municipality::name(&open.municipality_code).unwrap_or("okänd kommun");
-            return Err(AppError::Conflict {
-                code: "ALREADY_ENROLLED",
-                detail: format!(
-                    "The patient is already enrolled in {name} ({}) since {}; that enrollment must be ended first.",
-                    open.municipality_code, open.start_date
-                ),
-            });
-        }
-        let new = NewEnrollment {
-            id: Uuid::now_v7(),
-            patient_id,
-            unit_id: unit.id,
-            municipality_code: unit.municipality_code.clone().unwrap_or_default(),
-            start_date,
-            started_by: caller.hsa_id.clone(),
-        };
-        let row = enrollment::insert(conn, &new).map_err(on_constraint(&[
-            ("enrollments_one_open", already_enrolled),
-            ("enrollments_no_overlap", overlap),
-        ]))?;
-        event::emit(conn, kind::ENROLLMENT_STARTED, row.created_at, &[unit.id], None, Some(patient_id))?;
-        ApiResponse::created(format!("/api/v1/patients/{patient_id}/enrollments"), &enrollment_view(row, &unit, today))
-    })
+    logged_change(
+        &state.pool,
+        &caller,
+        action::ENROLLMENT_START,
+        Subject::patient(patient_id),
+        key,
+        move |conn, subject| {
+            let caller = c;
+            let unit = kommun_unit(conn, &caller, subject)?;
+            lock_patient(conn, &unit, patient_id)?;
+            if let Some(open) = enrollment::open_for_patient(conn, patient_id)? {
+                let name = municipality::name(&open.municipality_code).unwrap_or("okänd kommun");
+                return Err(AppError::Conflict {
+                    code: "ALREADY_ENROLLED",
+                    detail: {
+                        let (code, since) = (&open.municipality_code, open.start_date);
+                        text!(
+                        "Patienten är redan inskriven i {name} ({code}) sedan {since}; den \
+                         inskrivningen måste avslutas först.",
+                        "The patient is already enrolled in {name} ({code}) since {since}; that \
+                         enrollment must be ended first."
+                    )
+                    },
+                });
+            }
+            let new = NewEnrollment {
+                id: Uuid::now_v7(),
+                patient_id,
+                unit_id: unit.id,
+                municipality_code: unit.municipality_code.clone().unwrap_or_default(),
+                start_date,
+                started_by: caller.hsa_id.clone(),
+            };
+            let row = enrollment::insert(conn, &new).map_err(on_constraint(&[
+                ("enrollments_one_open", already_enrolled),
+                ("enrollments_no_overlap", overlap),
+            ]))?;
+            event::emit(
+                conn,
+                kind::ENROLLMENT_STARTED,
+                row.created_at,
+                &[unit.id],
+                None,
+                Some(patient_id),
+            )?;
+            ApiResponse::created(
+                format!("/api/v1/patients/{patient_id}/enrollments"),
+                &enrollment_view(row, &unit, today),
+            )
+        },
+    )
     .await
 }
 
@@ -212,37 +255,61 @@ pub async fn end_enrollment(
     let today = state.clock.today();
     let end_date = parse_date(&body.0.end_date, "end_date", today)?;
     let c = caller.clone();
-    logged_change(&state.pool, &caller, action::ENROLLMENT_END, Subject::patient(patient_id), key, move |conn, subject| {
-        let caller = c;
-        let unit = kommun_unit(conn, &caller, subject)?;
-        lock_patient(conn, &unit, patient_id)?;
-        let row = enrollment::find_for_update(conn, patient_id, enrollment_id)?
-            .ok_or_else(|| AppError::not_found("enrollment"))?;
-        if unit.municipality_code.as_deref() != Some(row.municipality_code.as_str()) {
-            return Err(AppError::Forbidden {
-                code: "OTHER_MUNICIPALITY",
-                detail: "Only staff of the municipality the patient is enrolled in may end the enrollment.".into(),
-            });
-        }
-        if row.end_date.is_some() {
-            return Err(AppError::Conflict {
-                code: "ALREADY_ENDED",
-                detail: "The enrollment has already ended.".into(),
-            });
-        }
-        if end_date < row.start_date {
-            return Err(AppError::invalid(
-                "END_BEFORE_START",
-                "end_date",
-                format!("The end date must not be before the start date {}.", row.start_date),
-            ));
-        }
-        let row = enrollment::end(conn, row.id, end_date, &caller.hsa_id, now)
-            .map_err(on_constraint(&[("enrollments_no_overlap", overlap)]))?;
-        let at = row.ended_at.unwrap_or(row.created_at);
-        event::emit(conn, kind::ENROLLMENT_ENDED, at, &units_of(&unit, &row), None, Some(patient_id))?;
-        ApiResponse::ok(&load_enrollment(conn, row, today)?)
-    })
+    logged_change(
+        &state.pool,
+        &caller,
+        action::ENROLLMENT_END,
+        Subject::patient(patient_id),
+        key,
+        move |conn, subject| {
+            let caller = c;
+            let unit = kommun_unit(conn, &caller, subject)?;
+            lock_patient(conn, &unit, patient_id)?;
+            let row = enrollment::find_for_update(conn, patient_id, enrollment_id)?
+                .ok_or_else(|| AppError::not_found(Missing::Enrollment))?;
+            if unit.municipality_code.as_deref() != Some(row.municipality_code.as_str()) {
+                return Err(AppError::Forbidden {
+                    code: "OTHER_MUNICIPALITY",
+                    detail: Msg::new(
+                        "Bara personal i den kommun där patienten är inskriven får avsluta \
+                     inskrivningen.",
+                        "Only staff of the municipality the patient is enrolled in may end the \
+                     enrollment.",
+                    ),
+                });
+            }
+            if row.end_date.is_some() {
+                return Err(AppError::Conflict {
+                    code: "ALREADY_ENDED",
+                    detail: Msg::new(
+                        "Inskrivningen är redan avslutad.",
+                        "The enrollment has already ended.",
+                    ),
+                });
+            }
+            if end_date < row.start_date {
+                return Err(AppError::invalid("END_BEFORE_START", "end_date", {
+                    let start = row.start_date;
+                    text!(
+                        "Slutdatumet får inte ligga före startdatumet {start}.",
+                        "The end date must not be before the start date {start}."
+                    )
+                }));
+            }
+            let row = enrollment::end(conn, row.id, end_date, &caller.hsa_id, now)
+                .map_err(on_constraint(&[("enrollments_no_overlap", overlap)]))?;
+            let at = row.ended_at.unwrap_or(row.created_at);
+            event::emit(
+                conn,
+                kind::ENROLLMENT_ENDED,
+                at,
+                &units_of(&unit, &row),
+                None,
+                Some(patient_id),
+            )?;
+            ApiResponse::ok(&load_enrollment(conn, row, today)?)
+        },
+    )
     .await
 }
 

@@ -17,6 +17,7 @@ use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::reply_window::to_stockholm;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
 use crate::models::{event, unit};
 use crate::routes::access;
 use crate::state::AppState;
@@ -99,21 +100,30 @@ pub async fn list_events(
     if after < 0 {
         return Err(AppError::BadRequest {
             code: "INVALID_QUERY",
-            detail: "`after` must be 0 or more.".into(),
+            detail: Msg::new(
+                "`after` ska vara 0 eller mer.",
+                "`after` must be 0 or more.",
+            ),
         });
     }
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::BadRequest {
             code: "INVALID_QUERY",
-            detail: "`limit` must be between 1 and 1000.".into(),
+            detail: Msg::new(
+                "`limit` ska vara mellan 1 och 1000.",
+                "`limit` must be between 1 and 1000.",
+            ),
         });
     }
     let wait = q.wait.unwrap_or(0);
     if wait > MAX_WAIT_SECONDS {
         return Err(AppError::BadRequest {
             code: "INVALID_QUERY",
-            detail: "`wait` must be at most 30 seconds.".into(),
+            detail: Msg::new(
+                "`wait` får vara högst 30 sekunder.",
+                "`wait` must be at most 30 seconds.",
+            ),
         });
     }
     access::require_role(&caller, Role::Integration)?;

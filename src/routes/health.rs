@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::keys::KeyStatus;
 use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
 use crate::state::AppState;
 
 /// Probe answer.
@@ -49,9 +50,19 @@ pub async fn ready(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let idp = state.verifier.provider().map(|keys| keys.status());
     if let Some(s) = &idp {
         if s.status == "unavailable" {
-            return Err(AppError::IdpUnavailable(format!(
-                "The identity provider's keys are not available ({}); tokens cannot be checked.",
-                s.last_error.as_deref().unwrap_or("not fetched yet")
+            // For operations: the cause as the fetcher saw it (a network error, verbatim).
+            let cause = s.last_error.clone();
+            return Err(AppError::IdpUnavailable(Msg::owned(
+                format!(
+                    "Identitetsleverantörens nycklar är inte tillgängliga ({}); inloggningar kan \
+                     inte kontrolleras.",
+                    cause.as_deref().unwrap_or("inte hämtade än")
+                ),
+                format!(
+                    "The identity provider's keys are not available ({}); tokens cannot be \
+                     checked.",
+                    cause.as_deref().unwrap_or("not fetched yet")
+                ),
             )));
         }
     }

@@ -13,8 +13,9 @@ use uuid::Uuid;
 use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::reply_window::to_stockholm;
-use crate::error::{AppError, AppResult, Violation};
+use crate::error::{AppError, AppResult, Missing, Violation};
 use crate::extract::ApiJson;
+use crate::i18n::Msg;
 use crate::idempotency::{self, Idempotency};
 use crate::models::integration_client::{
     self, IntegrationClientChanges, IntegrationClientRow, NewIntegrationClient,
@@ -24,6 +25,7 @@ use crate::response::ApiResponse;
 use crate::routes::access;
 use crate::routes::unit_refs::check_hsa_ids;
 use crate::state::AppState;
+use crate::text;
 
 /// Most units one client serves.
 pub const MAX_UNITS: usize = 100;
@@ -131,7 +133,10 @@ fn check_client_id(id: &str, out: &mut Vec<Violation>) {
         out.push(Violation::new(
             "CLIENT_ID_FORMAT",
             "client_id",
-            "A client id is 1–200 visible ASCII characters, none of / ? # %.",
+            Msg::new(
+                "Ett klient-id är 1–200 synliga ASCII-tecken, inget av / ? # %.",
+                "A client id is 1–200 visible ASCII characters, none of / ? # %.",
+            ),
         ));
     }
 }
@@ -142,7 +147,10 @@ fn check_name(name: &str, out: &mut Vec<Violation>) -> String {
         out.push(Violation::new(
             "LENGTH",
             "name",
-            "The name is 1–200 characters.",
+            Msg::new(
+                "Namnet ska vara 1–200 tecken.",
+                "The name is 1–200 characters.",
+            ),
         ));
     }
     n.to_string()
@@ -166,7 +174,10 @@ fn resolve(
             None => violations.push(Violation::new(
                 "UNIT_NOT_FOUND",
                 format!("units[{i}]"),
-                format!("No unit {hsa} in the directory."),
+                text!(
+                    "Enheten {hsa} finns inte i katalogen.",
+                    "No unit {hsa} in the directory."
+                ),
             )),
         }
     }
@@ -206,7 +217,7 @@ fn show(conn: &mut diesel::PgConnection, r: IntegrationClientRow) -> AppResult<I
 }
 
 fn unknown() -> AppError {
-    AppError::not_found("integration client")
+    AppError::not_found(Missing::IntegrationClient)
 }
 
 /// Register an integration client (admin).
@@ -232,7 +243,12 @@ pub async fn create_integration_client(
     let mut violations = Vec::new();
     check_client_id(&body.client_id, &mut violations);
     let name = check_name(&body.name, &mut violations);
-    let normalised = check_hsa_ids(&body.units, MAX_UNITS, "the client serves", &mut violations);
+    let normalised = check_hsa_ids(
+        &body.units,
+        MAX_UNITS,
+        ("som klienten betjänar", "the client serves"),
+        &mut violations,
+    );
     if !violations.is_empty() {
         return Err(AppError::validation(violations));
     }
@@ -250,7 +266,13 @@ pub async fn create_integration_client(
         )?
         .ok_or_else(|| AppError::Conflict {
             code: "CLIENT_EXISTS",
-            detail: format!("The client `{}` is registered already.", body.client_id),
+            detail: {
+                let id = &body.client_id;
+                text!(
+                    "Klienten `{id}` är redan registrerad.",
+                    "The client `{id}` is registered already."
+                )
+            },
         })?;
         let location = format!("/api/v1/integration-clients/{}", row.client_id);
         ApiResponse::created(location, &show(conn, row)?)
@@ -330,10 +352,14 @@ pub async fn patch_integration_client(
     let body = body.0;
     let mut violations = Vec::new();
     let name = body.name.as_deref().map(|n| check_name(n, &mut violations));
-    let normalised = body
-        .units
-        .as_deref()
-        .map(|u| check_hsa_ids(u, MAX_UNITS, "the client serves", &mut violations));
+    let normalised = body.units.as_deref().map(|u| {
+        check_hsa_ids(
+            u,
+            MAX_UNITS,
+            ("som klienten betjänar", "the client serves"),
+            &mut violations,
+        )
+    });
     if !violations.is_empty() {
         return Err(AppError::validation(violations));
     }

@@ -7,11 +7,21 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+use crate::text;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: i64 = 50;
 /// Largest page size.
 pub const MAX_LIMIT: i64 = 200;
+
+/// The 400 detail of a cursor the API did not hand out.
+pub fn bad_cursor() -> Msg {
+    Msg::new(
+        "Markören (cursor) kommer inte från detta API; börja om utan den.",
+        "The cursor is not one this API returned; start again without it.",
+    )
+}
 
 /// Encodes a cursor.
 pub fn encode<T: Serialize>(key: &T) -> String {
@@ -23,7 +33,7 @@ pub fn encode<T: Serialize>(key: &T) -> String {
 pub fn decode<T: DeserializeOwned>(cursor: &str) -> AppResult<T> {
     let invalid = || AppError::BadRequest {
         code: "INVALID_CURSOR",
-        detail: "The cursor is not one this API returned; start again without it.".into(),
+        detail: bad_cursor(),
     };
     if cursor.len() > 512 {
         return Err(invalid());
@@ -39,7 +49,10 @@ pub fn limit(requested: Option<i64>) -> AppResult<i64> {
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
         Some(_) => Err(AppError::BadRequest {
             code: "INVALID_QUERY",
-            detail: format!("`limit` must be between 1 and {MAX_LIMIT}."),
+            detail: text!(
+                "`limit` ska vara mellan 1 och {MAX_LIMIT}.",
+                "`limit` must be between 1 and {MAX_LIMIT}."
+            ),
         }),
     }
 }

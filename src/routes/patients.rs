@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::access_log::{action, logged, logged_change, Subject};
 use crate::auth::Caller;
 use crate::domain::personnummer::Personnummer;
-use crate::error::{AppError, AppResult, Violation};
+use crate::error::{AppError, AppResult, Missing, Violation};
 use crate::extract::ApiJson;
 use crate::idempotency::Idempotency;
 use crate::models::patient::{self, NewPatient};
@@ -97,14 +97,14 @@ pub async fn register_patient(
             return Err(AppError::invalid(
                 "LENGTH",
                 "name",
-                "The name must be 1–200 characters.",
+                crate::routes::units::bodies::name_length(),
             ))
         }
         Some(n) if n.chars().count() > 200 => {
             return Err(AppError::invalid(
                 "LENGTH",
                 "name",
-                "The name must be 1–200 characters.",
+                crate::routes::units::bodies::name_length(),
             ))
         }
         other => other.map(String::from),
@@ -164,7 +164,7 @@ pub async fn lookup_patient(
         move |conn, subject| {
             let unit = access::staff_unit(conn, &c, subject)?;
             let row = patient::find_by_number(conn, number.as_str())?
-                .ok_or_else(|| AppError::not_found("patient"))?;
+                .ok_or_else(|| AppError::not_found(Missing::Patient))?;
             subject.patient_id = Some(row.id);
             patient_relation::note(conn, unit.id, row.id)?;
             let current = current_enrollment(conn, row.id, today)?;

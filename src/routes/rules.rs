@@ -12,6 +12,7 @@ use crate::db;
 use crate::domain::reply_window::{to_stockholm, ReplyWindow};
 use crate::domain::rules::catalogue;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
 use crate::routes::access;
 use crate::state::AppState;
 
@@ -20,18 +21,21 @@ use crate::state::AppState;
 pub struct Rule {
     /// Stable code, e.g. `AKUT`.
     pub code: &'static str,
-    /// Title (Swedish).
-    pub title: &'static str,
-    /// What the rule means and what to do instead (Swedish).
-    pub explanation: &'static str,
+    /// Title (Swedish, or English with `Accept-Language: en`).
+    #[schema(value_type = String)]
+    pub title: Msg,
+    /// What the rule means and what to do instead (Swedish, or English on request).
+    #[schema(value_type = String)]
+    pub explanation: Msg,
     /// The routine's own sentence.
     pub routine_quote: &'static str,
 }
 
 /// The rule catalogue.
 ///
-/// Every rule a message is checked against: its stable code, a Swedish title and explanation
-/// (what to do instead), and the sentence of the Region Halland routine it comes from.
+/// Every rule a message is checked against: its stable code, a title and explanation (what to
+/// do instead) — Swedish, or English with `Accept-Language: en` —, and the sentence of the
+/// Region Halland routine it comes from (always Swedish: the routine's own words).
 #[utoipa::path(tag = "rules", responses((status = 200, description = "The rules, in the order violations are reported.", body = [Rule])))]
 #[get("/rules")]
 pub async fn list_rules(
@@ -47,8 +51,8 @@ pub async fn list_rules(
             .iter()
             .map(|r| Rule {
                 code: r.code.as_str(),
-                title: r.title_sv,
-                explanation: r.explanation_sv,
+                title: r.title(),
+                explanation: r.explanation(),
                 routine_quote: r.routine_quote,
             })
             .collect(),
@@ -100,17 +104,24 @@ pub async fn reply_window(
 ) -> AppResult<web::Json<ReplyWindowView>> {
     let sent_at = match &query.sent_at {
         None => state.clock.now(),
-        Some(s) => OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| {
-            AppError::BadRequest {
+        Some(s) => OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| AppError::BadRequest {
                 code: "INVALID_QUERY",
-                detail: "`sent_at` must be an RFC 3339 time with offset, e.g. 2026-11-23T10:00:00+01:00.".into(),
-            }
-        })?,
+                detail: Msg::new(
+                    "`sent_at` ska vara en tidpunkt enligt RFC 3339, med tidszon, t.ex. \
+                     2026-11-23T10:00:00+01:00.",
+                    "`sent_at` must be an RFC 3339 time with offset, e.g. \
+                     2026-11-23T10:00:00+01:00.",
+                ),
+            })?,
     };
     if !(1900..=2200).contains(&sent_at.year()) {
         return Err(AppError::BadRequest {
             code: "INVALID_QUERY",
-            detail: "`sent_at` must be between the years 1900 and 2200.".into(),
+            detail: Msg::new(
+                "`sent_at` ska ligga mellan åren 1900 och 2200.",
+                "`sent_at` must be between the years 1900 and 2200.",
+            ),
         });
     }
     db::run(&state.pool, move |conn| {

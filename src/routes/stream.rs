@@ -28,11 +28,13 @@ use crate::auth::{now_epoch, Caller};
 use crate::db::{self, DbPool};
 use crate::domain::reply_window::to_stockholm;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
 use crate::models::event::{self, kind};
 use crate::models::stream_ticket;
 use crate::response::ApiResponse;
 use crate::routes::access;
 use crate::state::AppState;
+use crate::text;
 
 /// How long a ticket is valid.
 pub const TICKET_SECONDS: i64 = 60;
@@ -94,10 +96,12 @@ impl StreamSlots {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let of_unit = open.1.get(&unit).copied().unwrap_or(0);
         if open.0 >= self.max || of_unit >= self.per_unit {
-            return Err(AppError::Unavailable(format!(
-                "Too many open streams ({} for your unit, {} in all; at most {} and {}). Close \
-                 another tab or try again shortly.",
-                of_unit, open.0, self.per_unit, self.max
+            let (all, per_unit, max) = (open.0, self.per_unit, self.max);
+            return Err(AppError::Unavailable(text!(
+                "För många öppna strömmar ({of_unit} för din enhet, {all} totalt; högst \
+                 {per_unit} och {max}). Stäng en annan flik eller försök igen om en stund.",
+                "Too many open streams ({of_unit} for your unit, {all} in all; at most \
+                 {per_unit} and {max}). Close another tab or try again shortly."
             )));
         }
         open.0 += 1;
@@ -162,7 +166,12 @@ fn hash(ticket: &str) -> Vec<u8> {
 fn ticket_refused() -> AppError {
     AppError::Unauthenticated {
         code: "UNAUTHENTICATED",
-        detail: "The stream ticket is unknown, used or expired; get a new one with POST /api/v1/stream-tickets.".into(),
+        detail: Msg::new(
+            "Strömbiljetten är okänd, redan använd eller för gammal; hämta en ny med POST \
+             /api/v1/stream-tickets.",
+            "The stream ticket is unknown, used or expired; get a new one with POST \
+             /api/v1/stream-tickets.",
+        ),
     }
 }
 
@@ -252,8 +261,10 @@ pub async fn stream_mailbox(
                 .filter(|n| *n >= 0)
                 .ok_or(AppError::BadRequest {
                     code: "INVALID_LAST_EVENT_ID",
-                    detail: "`Last-Event-ID` must be an event's `id:` (a sequence number ≥ 0)."
-                        .into(),
+                    detail: Msg::new(
+                        "`Last-Event-ID` ska vara en händelses `id:` (ett löpnummer ≥ 0).",
+                        "`Last-Event-ID` must be an event's `id:` (a sequence number ≥ 0).",
+                    ),
                 })
         })
         .transpose()?;

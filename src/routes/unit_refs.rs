@@ -3,6 +3,18 @@
 
 use crate::domain::hsa_id::HsaId;
 use crate::error::Violation;
+use crate::i18n::Msg;
+use crate::text;
+
+/// What a malformed HSA-id is told.
+pub fn hsa_id_format() -> Msg {
+    Msg::new(
+        "Ett HSA-id är SE + tiosiffrigt organisationsnummer + '-' + ett suffix av A–Z/0–9, högst \
+         31 tecken.",
+        "An HSA-id is SE + 10-digit organisation number + '-' + suffix of A–Z/0–9, at most 31 \
+         characters.",
+    )
+}
 
 /// Checks a list of 1–`max` HSA-ids (`what` says what the units are for, in the message);
 /// returns them normalised (trimmed, upper case), without repeats. That they exist is checked
@@ -10,15 +22,14 @@ use crate::error::Violation;
 pub fn check_hsa_ids(
     units: &[String],
     max: usize,
-    what: &str,
+    what: (&str, &str),
     out: &mut Vec<Violation>,
 ) -> Vec<String> {
     if units.is_empty() || units.len() > max {
-        out.push(Violation::new(
-            "UNITS_COUNT",
-            "units",
-            format!("Name 1–{max} units {what}."),
-        ));
+        out.push(Violation::new("UNITS_COUNT", "units", {
+            let (sv, en) = what;
+            text!("Ange 1–{max} enheter {sv}.", "Name 1–{max} units {en}.")
+        }));
     }
     let mut normalised = Vec::new();
     for (i, u) in units.iter().enumerate() {
@@ -32,7 +43,7 @@ pub fn check_hsa_ids(
             Err(_) => out.push(Violation::new(
                 "HSA_ID_FORMAT",
                 format!("units[{i}]"),
-                "An HSA-id is SE + 10-digit organisation number + '-' + suffix of A–Z/0–9.",
+                hsa_id_format(),
             )),
         }
     }
@@ -73,13 +84,19 @@ pub fn name_search(q: Option<String>) -> crate::error::AppResult<Option<String>>
     if q.as_ref().is_some_and(|s| s.chars().count() > 100) {
         return Err(AppError::BadRequest {
             code: "INVALID_QUERY",
-            detail: "`q` must be at most 100 characters.".into(),
+            detail: Msg::new(
+                "`q` får vara högst 100 tecken.",
+                "`q` must be at most 100 characters.",
+            ),
         });
     }
     if q.as_ref().is_some_and(|s| s.contains('\0')) {
         return Err(AppError::BadRequest {
             code: "INVALID_QUERY",
-            detail: "`q` must not contain the NUL character.".into(),
+            detail: Msg::new(
+                "`q` får inte innehålla NUL-tecknet.",
+                "`q` must not contain the NUL character.",
+            ),
         });
     }
     Ok(q.filter(|s| !s.trim().is_empty()))

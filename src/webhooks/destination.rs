@@ -9,6 +9,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use crate::i18n::Msg;
+use crate::text;
 use url::{Host, Url};
 
 /// Longest accepted URL.
@@ -50,6 +52,54 @@ pub enum Refused {
 }
 
 impl Refused {
+    /// Why the URL is refused, for the person registering it.
+    pub fn message(&self) -> Msg {
+        match self {
+            Self::Malformed(why) => Msg::owned(
+                "Webbadressen är inte en giltig absolut URL.".into(),
+                format!("The webhook URL is not an absolute URL: {why}."),
+            ),
+            Self::TooLong => text!(
+                "Webbadressen är längre än {MAX_URL_LEN} tecken.",
+                "The webhook URL is longer than {MAX_URL_LEN} characters."
+            ),
+            Self::Scheme => Msg::new(
+                "Webbadressen måste börja med https.",
+                "The webhook URL's scheme must be https.",
+            ),
+            Self::Credentials => Msg::new(
+                "Webbadressen får inte innehålla användarnamn eller lösenord.",
+                "The webhook URL must not carry a user name or password.",
+            ),
+            Self::Fragment => Msg::new(
+                "Webbadressen får inte ha ett #fragment.",
+                "The webhook URL must not have a #fragment.",
+            ),
+            Self::Unresolvable(host) => text!(
+                "Värdnamnet {host} går inte att slå upp.",
+                "The host name {host} does not resolve."
+            ),
+            Self::Address(ip, kind) => {
+                let kind_sv = match *kind {
+                    "multicast or broadcast" => "en multicast- eller broadcast",
+                    "loopback" => "en loopback",
+                    "private" => "en privat",
+                    "link-local" => "en länklokal",
+                    "shared (CGNAT)" => "en delad (CGNAT-)",
+                    "reserved" => "en reserverad",
+                    "unique-local" => "en unik lokal",
+                    "cloud metadata" => "en molnmetadata",
+                    "unspecified" => "en ospecificerad ",
+                    _ => "en otillåten",
+                };
+                text!(
+                    "{ip} är {kind_sv}adress, som webhooks inte får nå.",
+                    "{ip} is a {kind} address, which webhooks may not reach."
+                )
+            }
+        }
+    }
+
     /// The violation code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -186,7 +236,10 @@ pub async fn check_resolved(url: &Url, policy: DestinationPolicy) -> Result<(), 
     let port = url.port_or_known_default().unwrap_or(443);
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
         .await
-        .map_err(|e| Refused::Unresolvable(format!("{name}: {e}")))?
+        .map_err(|e| {
+            tracing::info!(host = name, error = %e, "webhook host does not resolve");
+            Refused::Unresolvable(name.to_string())
+        })?
         .collect();
     if addrs.is_empty() {
         return Err(Refused::Unresolvable(name.to_string()));

@@ -17,6 +17,7 @@ mod health;
 mod helpers;
 mod idempotency;
 mod integration_reads;
+mod language;
 mod messages;
 mod narcotics;
 mod oidc;

@@ -236,7 +236,7 @@ async fn assert_hidden(app: &TestApp, who: &Persona, patient: Uuid) {
         let hidden = not_found_body(&app.get(hidden_path, who).await);
         let none = not_found_body(&app.get(&unknown_path, who).await);
         assert_eq!(hidden, none, "{hidden_path} as {:?}", who.unit);
-        assert_eq!(hidden["detail"], "No patient with that id.");
+        assert_eq!(hidden["detail"], "Ingen patient med det id:t.");
     }
 }
 

@@ -68,6 +68,17 @@ impl EmbeddedKind {
             EmbeddedKind::Base64Blob => "en lång kodad textsträng (base64), troligen en fil",
         }
     }
+
+    /// The same in English.
+    pub fn description_en(&self) -> &'static str {
+        match self {
+            EmbeddedKind::DataUri => "an embedded file (data URI)",
+            EmbeddedKind::PemBlock => "a pasted encoded document (-----BEGIN)",
+            EmbeddedKind::HtmlEmbed => "embedded content (an HTML image or object)",
+            EmbeddedKind::Pdf => "a pasted PDF document",
+            EmbeddedKind::Base64Blob => "a long encoded string (base64), probably a file",
+        }
+    }
 }
 
 /// Whether `name` is one of [`ATTACHMENT_FIELD_NAMES`] (ASCII case-insensitive).

@@ -25,6 +25,8 @@
 //! measurement object (e.g. `details.measurements[2]`) and problems are reported on its
 //! fields `systolic`, `diastolic`, `pulse`, `value` and `measured_at`.
 
+use crate::i18n::Msg;
+use crate::text;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -95,8 +97,8 @@ pub struct FieldError {
     /// Stable code: `VALUE_NOT_FINITE`, `VALUE_OUT_OF_RANGE`, `SYSTOLIC_NOT_ABOVE_DIASTOLIC`,
     /// `MEASURED_AT_IN_FUTURE`, `MEASURED_AT_TOO_OLD`.
     pub code: &'static str,
-    /// Swedish explanation.
-    pub message: String,
+    /// What is wrong and what to check, in Swedish and English.
+    pub message: Msg,
 }
 
 /// Blood pressure with optional pulse.
@@ -108,13 +110,13 @@ pub fn check_blodtryck(
 ) -> Vec<FieldError> {
     let mut errors = check_range(
         &path(base, "systolic"),
-        "Systoliskt tryck",
+        ("Systoliskt tryck", "Systolic pressure"),
         systolic,
         &SYSTOLIC,
     );
     errors.extend(check_range(
         &path(base, "diastolic"),
-        "Diastoliskt tryck",
+        ("Diastoliskt tryck", "Diastolic pressure"),
         diastolic,
         &DIASTOLIC,
     ));
@@ -122,41 +124,63 @@ pub fn check_blodtryck(
         errors.push(FieldError {
             field: path(base, "systolic"),
             code: "SYSTOLIC_NOT_ABOVE_DIASTOLIC",
-            message: format!(
+            message: text!(
                 "Systoliskt tryck ({systolic}) måste vara högre än diastoliskt ({diastolic}). \
-                 Kontrollera att värdena inte har bytt plats."
+                 Kontrollera att värdena inte har bytt plats.",
+                "Systolic pressure ({systolic}) must be higher than diastolic ({diastolic}). \
+                 Check that the values have not been swapped."
             ),
         });
     }
     if let Some(pulse) = pulse {
-        errors.extend(check_range(&path(base, "pulse"), "Puls", pulse, &PULSE));
+        errors.extend(check_range(
+            &path(base, "pulse"),
+            ("Puls", "Pulse"),
+            pulse,
+            &PULSE,
+        ));
     }
     errors
 }
 
 /// Body weight in kilograms.
 pub fn check_vikt(base: &str, kg: f64) -> Vec<FieldError> {
-    check_range(&path(base, "value"), "Vikt", kg, &WEIGHT)
+    check_range(&path(base, "value"), ("Vikt", "Weight"), kg, &WEIGHT)
 }
 
 /// Blood glucose in mmol/L.
 pub fn check_blodsocker(base: &str, mmol_per_l: f64) -> Vec<FieldError> {
-    check_range(&path(base, "value"), "Blodsocker", mmol_per_l, &GLUCOSE)
+    check_range(
+        &path(base, "value"),
+        ("Blodsocker", "Blood glucose"),
+        mmol_per_l,
+        &GLUCOSE,
+    )
 }
 
 /// Pulse in beats per minute.
 pub fn check_puls(base: &str, bpm: f64) -> Vec<FieldError> {
-    check_range(&path(base, "value"), "Puls", bpm, &PULSE)
+    check_range(&path(base, "value"), ("Puls", "Pulse"), bpm, &PULSE)
 }
 
 /// Oxygen saturation in percent.
 pub fn check_saturation(base: &str, percent: f64) -> Vec<FieldError> {
-    check_range(&path(base, "value"), "Saturation", percent, &SATURATION)
+    check_range(
+        &path(base, "value"),
+        ("Saturation", "Oxygen saturation"),
+        percent,
+        &SATURATION,
+    )
 }
 
 /// Body temperature in degrees Celsius.
 pub fn check_temperatur(base: &str, celsius: f64) -> Vec<FieldError> {
-    check_range(&path(base, "value"), "Temperatur", celsius, &TEMPERATURE)
+    check_range(
+        &path(base, "value"),
+        ("Temperatur", "Temperature"),
+        celsius,
+        &TEMPERATURE,
+    )
 }
 
 /// When the measurement was taken, against the current time `now`.
@@ -177,15 +201,21 @@ pub fn check_measured_at(
         vec![FieldError {
             field,
             code: "MEASURED_AT_IN_FUTURE",
-            message: "Mättiden ligger i framtiden. Kontrollera datum och klockslag.".to_string(),
+            message: Msg::new(
+                "Mättiden ligger i framtiden. Kontrollera datum och klockslag.",
+                "The measuring time is in the future. Check the date and time of day.",
+            ),
         }]
     } else if too_old {
         vec![FieldError {
             field,
             code: "MEASURED_AT_TOO_OLD",
-            message: "Mättiden är mer än ett år gammal. Kontrollera årtalet; äldre värden \
-                      rapporteras inte som uppföljning."
-                .to_string(),
+            message: Msg::new(
+                "Mättiden är mer än ett år gammal. Kontrollera årtalet; äldre värden \
+                 rapporteras inte som uppföljning.",
+                "The measuring time is more than a year ago. Check the year; older values are \
+                 not reported as follow-up.",
+            ),
         }]
     } else {
         Vec::new()
@@ -200,24 +230,28 @@ fn path(base: &str, field: &str) -> String {
     }
 }
 
-fn check_range(field: &str, what: &str, value: f64, range: &PlausibleRange) -> Vec<FieldError> {
+/// What a measurement is called, in Swedish and English.
+type Named = (&'static str, &'static str);
+
+fn check_range(field: &str, what: Named, value: f64, range: &PlausibleRange) -> Vec<FieldError> {
+    let (sv, en) = what;
     if !value.is_finite() {
         return vec![FieldError {
             field: field.to_string(),
             code: "VALUE_NOT_FINITE",
-            message: format!("{what} måste vara ett tal."),
+            message: text!("{sv} måste vara ett tal.", "{en} must be a number."),
         }];
     }
     if value < range.min || value > range.max {
+        let (unit, min, max) = (range.unit, range.min, range.max);
         return vec![FieldError {
             field: field.to_string(),
             code: "VALUE_OUT_OF_RANGE",
-            message: format!(
-                "{what} {value} {unit} är inte ett möjligt mätvärde (rimligt: {min}–{max} {unit}). \
+            message: text!(
+                "{sv} {value} {unit} är inte ett möjligt mätvärde (rimligt: {min}–{max} {unit}). \
                  Kontrollera värdet och enheten.",
-                unit = range.unit,
-                min = range.min,
-                max = range.max,
+                "{en} {value} {unit} is not a possible measurement (plausible: {min}–{max} \
+                 {unit}). Check the value and the unit."
             ),
         }];
     }

@@ -63,7 +63,10 @@ fn single_value_bounds_are_inclusive() {
 fn a_temperature_in_fahrenheit_is_refused_with_a_swedish_hint() {
     let errors = check_temperatur("m", 98.6);
     assert_eq!(codes(&errors), [("m.value", "VALUE_OUT_OF_RANGE")]);
-    assert!(errors[0].message.contains("Kontrollera värdet och enheten"));
+    assert!(errors[0]
+        .message
+        .sv()
+        .contains("Kontrollera värdet och enheten"));
 }
 
 #[test]

@@ -22,6 +22,7 @@ use std::fmt;
 use time::{Date, Month};
 
 use crate::domain::luhn;
+use crate::i18n::Msg;
 
 /// A valid personnummer or samordningsnummer, stored as its 12 digits.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,19 +83,25 @@ impl PnrError {
         }
     }
 
-    /// A Swedish explanation for the person who typed the number.
-    pub fn message(&self) -> &'static str {
+    /// An explanation for the person who typed the number.
+    pub fn message(&self) -> Msg {
         match self {
-            PnrError::Format => {
+            PnrError::Format => Msg::new(
                 "Personnumret har fel format. Skriv 12 siffror (ÅÅÅÅMMDD-NNNN) eller \
-                 10 siffror (ÅÅMMDD-NNNN, med + för den som fyllt 100)."
-            }
-            PnrError::Date => {
-                "Personnumret innehåller inget giltigt födelsedatum. Kontrollera år, månad och dag."
-            }
-            PnrError::Checksum => {
-                "Personnumrets kontrollsiffra stämmer inte. Kontrollera att alla siffror är rätt."
-            }
+                 10 siffror (ÅÅMMDD-NNNN, med + för den som fyllt 100).",
+                "The personal identity number has the wrong format. Write 12 digits \
+                 (YYYYMMDD-NNNN) or 10 digits (YYMMDD-NNNN, with + for someone aged 100 or more).",
+            ),
+            PnrError::Date => Msg::new(
+                "Personnumret innehåller inget giltigt födelsedatum. Kontrollera år, månad och dag.",
+                "The personal identity number holds no valid date of birth. Check the year, \
+                 month and day.",
+            ),
+            PnrError::Checksum => Msg::new(
+                "Personnumrets kontrollsiffra stämmer inte. Kontrollera att alla siffror är rätt.",
+                "The personal identity number's check digit does not match. Check that every \
+                 digit is right.",
+            ),
         }
     }
 }

@@ -147,7 +147,7 @@ fn errors_have_stable_codes_and_swedish_messages() {
     assert_eq!(PnrError::Format.code(), "PNR_FORMAT");
     assert_eq!(PnrError::Date.code(), "PNR_DATE");
     assert_eq!(PnrError::Checksum.code(), "PNR_CHECKSUM");
-    assert!(PnrError::Checksum.message().contains("kontrollsiffra"));
+    assert!(PnrError::Checksum.message().sv().contains("kontrollsiffra"));
 }
 
 #[test]

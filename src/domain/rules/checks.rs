@@ -9,6 +9,8 @@ use crate::domain::narcotic_renewal::find_renewal_request;
 use crate::domain::narcotics::{MatchedOn, NarcoticMatch, NarcoticsIndex};
 use crate::domain::rule_catalogue::RuleCode;
 use crate::domain::urgency::find_urgency;
+use crate::i18n::Msg;
+use crate::text;
 
 pub fn check_urgency(texts: &[(&str, &str)], found: &mut Vec<RuleViolation>) {
     for (field, text) in texts {
@@ -17,14 +19,17 @@ pub fn check_urgency(texts: &[(&str, &str)], found: &mut Vec<RuleViolation>) {
             continue;
         }
         let words: Vec<String> = hits.iter().map(|h| format!("\"{}\"", h.matched)).collect();
+        let words = words.join(", ");
         found.push(violation(
             RuleCode::Akut,
             field,
-            format!(
-                "Texten innehåller {} och tyder på ett akut ärende. Samverkan är inte till för \
-                 akuta ärenden: ring mottagaren, eller 112 vid livshotande tillstånd. Är det \
+            text!(
+                "Texten innehåller {words} och tyder på ett akut ärende. Samverkan är inte till \
+                 för akuta ärenden: ring mottagaren, eller 112 vid livshotande tillstånd. Är det \
                  inte akut, formulera om texten.",
-                words.join(", ")
+                "The text contains {words}, which suggests an urgent matter. Samverkan is not \
+                 for urgent matters: phone the recipient, or 112 when life is at risk. If it is \
+                 not urgent, rephrase the text."
             ),
         ));
     }
@@ -39,24 +44,27 @@ pub fn check_attachments(
         found.push(violation(
             RuleCode::Bilaga,
             field,
-            format!(
+            text!(
                 "Fältet \"{field}\" är en bilaga. Bilagor och journalhandlingar, t.ex. \
                  läkemedelslistor eller ordinationer, får inte skickas här. Skriv det som \
-                 behövs som vanlig text."
+                 behövs som vanlig text.",
+                "The field \"{field}\" is an attachment. Attachments and medical records, such \
+                 as medication lists or orders, must not be sent here. Write what is needed as \
+                 plain text."
             ),
         ));
     }
     for (field, text) in texts {
         if let Some(kind) = find_embedded_document(text) {
-            found.push(violation(
-                RuleCode::Bilaga,
-                field,
-                format!(
-                    "Texten innehåller {}. Bilagor och inklistrade dokument får inte skickas \
-                     här. Skriv det som behövs som vanlig text.",
-                    kind.description_sv()
-                ),
-            ));
+            found.push(violation(RuleCode::Bilaga, field, {
+                let (sv, en) = (kind.description_sv(), kind.description_en());
+                text!(
+                    "Texten innehåller {sv}. Bilagor och inklistrade dokument får inte \
+                         skickas här. Skriv det som behövs som vanlig text.",
+                    "The text contains {en}. Attachments and pasted documents must not be \
+                         sent here. Write what is needed as plain text."
+                )
+            }));
         }
     }
 }
@@ -94,17 +102,29 @@ pub fn check_renewal_requests(
     }
 }
 
-fn narcotic_message(m: &NarcoticMatch) -> String {
-    let what = match m.matched_on {
-        MatchedOn::Name if m.term.to_lowercase() == m.substance.to_lowercase() => {
-            format!("\"{}\"", m.term)
+fn narcotic_message(m: &NarcoticMatch) -> Msg {
+    let (term, substance) = (&m.term, &m.substance);
+    let (sv, en) = match m.matched_on {
+        MatchedOn::Name if term.to_lowercase() == substance.to_lowercase() => {
+            let quoted = format!("\"{term}\"");
+            (quoted.clone(), quoted)
         }
-        MatchedOn::Name => format!("\"{}\" ({})", m.term, m.substance),
-        MatchedOn::Atc => format!("ATC-koden {} ({})", m.term, m.substance),
-        MatchedOn::Npl => format!("NPL-id {} ({})", m.term, m.substance),
+        MatchedOn::Name => {
+            let quoted = format!("\"{term}\" ({substance})");
+            (quoted.clone(), quoted)
+        }
+        MatchedOn::Atc => (
+            format!("ATC-koden {term} ({substance})"),
+            format!("The ATC code {term} ({substance})"),
+        ),
+        MatchedOn::Npl => (
+            format!("NPL-id {term} ({substance})"),
+            format!("The NPL id {term} ({substance})"),
+        ),
     };
-    format!(
-        "{what} är narkotikaklassat. Receptförnyelse av narkotiska preparat görs inte här: \
-         kontakta förskrivaren per telefon."
+    text!(
+        "{sv} är narkotikaklassat. Receptförnyelse av narkotiska preparat görs inte här: \
+         kontakta förskrivaren per telefon.",
+        "{en} is a narcotic. Narcotics are not renewed here: phone the prescriber."
     )
 }

@@ -48,6 +48,7 @@ use crate::domain::narcotics::NarcoticsIndex;
 use crate::domain::routing::routing_problem;
 pub use crate::domain::routing::{RoutingProblem, UnitFacts, UnitKind};
 pub use crate::domain::rule_catalogue::{catalogue, RuleCode, RuleInfo};
+use crate::i18n::Msg;
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,8 +57,8 @@ pub struct RuleViolation {
     pub code: RuleCode,
     /// The offending field, e.g. `body`, `details.drug_name`, `recipient_unit_id`.
     pub field: String,
-    /// Swedish: what was found and what to do instead.
-    pub message: String,
+    /// What was found and what to do instead (Swedish, or English on request).
+    pub message: Msg,
 }
 
 /// Every rule `draft` breaks, in a stable order (see the module documentation).
@@ -74,9 +75,12 @@ pub fn evaluate(draft: &Draft<'_>, narcotics: &NarcoticsIndex) -> Vec<RuleViolat
             found.push(violation(
                 RuleCode::Nyforskrivning,
                 FIELD_RECEPT_KIND,
-                "Nyförskrivning av läkemedel kan inte begäras här, bara förnyelse av ett \
-                 befintligt recept. Ring läkaren eller boka ett läkarbesök."
-                    .to_string(),
+                Msg::new(
+                    "Nyförskrivning av läkemedel kan inte begäras här, bara förnyelse av ett \
+                     befintligt recept. Ring läkaren eller boka ett läkarbesök.",
+                    "A new prescription cannot be asked for here, only the renewal of an \
+                     existing one. Phone the doctor or book a doctor's appointment.",
+                ),
             ));
         }
     }
@@ -85,16 +89,20 @@ pub fn evaluate(draft: &Draft<'_>, narcotics: &NarcoticsIndex) -> Vec<RuleViolat
         found.push(violation(
             RuleCode::EjInskriven,
             FIELD_PATIENT,
-            "Patienten är inte inskriven i den kommunala hälso- och sjukvården hos meddelandets \
-             kommunala part. Samverkan gäller bara inskrivna patienter: ring i stället."
-                .to_string(),
+            Msg::new(
+                "Patienten är inte inskriven i den kommunala hälso- och sjukvården hos \
+                 meddelandets kommunala part. Samverkan gäller bara inskrivna patienter: ring i \
+                 stället.",
+                "The patient is not enrolled in the home health care of the message's municipal \
+                 party. Samverkan is only for enrolled patients: phone instead.",
+            ),
         ));
     }
     if let Some(problem) = routing {
         found.push(violation(
             RuleCode::OgiltigMottagare,
             FIELD_RECIPIENT,
-            problem.message_sv().to_string(),
+            problem.message(),
         ));
     }
     if !draft.sender_licensed {
@@ -121,9 +129,12 @@ fn licence_violation() -> RuleViolation {
     violation(
         RuleCode::EjLegitimerad,
         FIELD_SENDER,
-        "Bara legitimerad personal (t.ex. sjuksköterska, läkare, fysioterapeut eller \
-         arbetsterapeut) får skicka meddelanden och svar. Be en legitimerad kollega skriva det."
-            .to_string(),
+        Msg::new(
+            "Bara legitimerad personal (t.ex. sjuksköterska, läkare, fysioterapeut eller \
+             arbetsterapeut) får skicka meddelanden och svar. Be en legitimerad kollega skriva det.",
+            "Only licensed staff (e.g. nurses, doctors, physiotherapists or occupational \
+             therapists) may send messages and replies. Ask a licensed colleague to write it.",
+        ),
     )
 }
 
@@ -142,7 +153,7 @@ pub fn evaluate_unparsed(
     found
 }
 
-fn violation(code: RuleCode, field: &str, message: String) -> RuleViolation {
+fn violation(code: RuleCode, field: &str, message: Msg) -> RuleViolation {
     RuleViolation {
         code,
         field: field.to_string(),

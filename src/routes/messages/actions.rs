@@ -11,6 +11,7 @@ use crate::auth::Caller;
 use crate::domain::lifecycle::Action;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, IfMatch};
+use crate::i18n::Msg;
 use crate::idempotency::Idempotency;
 use crate::response::ApiResponse;
 use crate::routes::access;
@@ -171,14 +172,17 @@ pub async fn cancel_message(
                     return Err(AppError::invalid(
                         "TOO_LONG",
                         "comment",
-                        "Högst 500 tecken.",
+                        Msg::new("Högst 500 tecken.", "At most 500 characters."),
                     ))
                 }
                 (None, CancelReason::Other) => {
                     return Err(AppError::invalid(
                         "COMMENT_REQUIRED",
                         "comment",
-                        "Skriv varför meddelandet återkallas.",
+                        Msg::new(
+                            "Skriv varför meddelandet återkallas.",
+                            "Write why the message is cancelled.",
+                        ),
                     ))
                 }
                 _ => {}

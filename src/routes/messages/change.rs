@@ -11,7 +11,8 @@ use uuid::Uuid;
 use crate::access_log::{logged_change, Subject};
 use crate::auth::Caller;
 use crate::domain::lifecycle::{apply, Action, Party, Refusal, Status};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Missing};
+use crate::i18n::Msg;
 use crate::idempotency::PreparedKey;
 use crate::models::event::{self, kind};
 use crate::models::message::{self, MessageRow, NewStatusChange};
@@ -20,6 +21,7 @@ use crate::response::{etag_listed, ApiResponse};
 use crate::routes::access;
 use crate::routes::messages::view;
 use crate::state::AppState;
+use crate::text;
 
 /// The message, locked, if the caller's unit is a party to it — else the same 404 as for an
 /// id that does not exist.
@@ -30,13 +32,14 @@ pub fn locked_for(
     subject: &mut Subject,
 ) -> AppResult<(MessageRow, UnitRow, Party)> {
     let unit = access::staff_unit(conn, caller, subject)?;
-    let row = message::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("message"))?;
+    let row =
+        message::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found(Missing::Message))?;
     let party = if row.recipient_unit_id == unit.id {
         Party::Recipient
     } else if row.sender_unit_id == unit.id {
         Party::Sender
     } else {
-        return Err(AppError::not_found("message"));
+        return Err(AppError::not_found(Missing::Message));
     };
     subject.patient_id = Some(row.patient_id);
     Ok((row, unit, party))
@@ -55,23 +58,47 @@ pub fn decide(row: &MessageRow, action: Action, party: Party) -> AppResult<&'sta
                 "RECIPIENT_ONLY"
             },
             detail: match action {
-                Action::Cancel => "Only the sending unit may cancel a message.".into(),
-                _ => "Only the receiving unit may acknowledge a message.".into(),
+                Action::Cancel => Msg::new(
+                    "Bara den avsändande enheten får återkalla ett meddelande.",
+                    "Only the sending unit may cancel a message.",
+                ),
+                _ => Msg::new(
+                    "Bara den mottagande enheten får kvittera ett meddelande.",
+                    "Only the receiving unit may acknowledge a message.",
+                ),
             },
         }),
         Err(Refusal::InvalidTransition) => Err(AppError::Conflict {
             code: "INVALID_TRANSITION",
-            detail: format!(
-                "A message that is `{status}` cannot be {}.",
-                match (action, party) {
-                    (Action::Read, _) => "acknowledged",
-                    (Action::Reply, Party::Sender) =>
+            detail: {
+                let (sv, en) = match (action, party) {
+                    (Action::Read, _) => ("kvitteras", "acknowledged"),
+                    (Action::Reply, Party::Sender) => (
+                        "besvaras av avsändaren innan mottagaren har svarat",
                         "replied to by the sender before the recipient has answered",
-                    (Action::Reply, Party::Recipient) => "replied to",
-                    (Action::Close, _) => "closed (only an answered message can be closed)",
-                    (Action::Cancel, _) => "cancelled (only an unread message can be cancelled)",
-                }
-            ),
+                    ),
+                    (Action::Reply, Party::Recipient) => ("besvaras", "replied to"),
+                    (Action::Close, _) => (
+                        "avslutas (bara ett besvarat meddelande kan avslutas)",
+                        "closed (only an answered message can be closed)",
+                    ),
+                    (Action::Cancel, _) => (
+                        "återkallas (bara ett oläst meddelande kan återkallas)",
+                        "cancelled (only an unread message can be cancelled)",
+                    ),
+                };
+                let status_sv = match status {
+                    Status::Sent => "skickat",
+                    Status::Read => "läst",
+                    Status::Answered => "besvarat",
+                    Status::Closed => "avslutat",
+                    Status::Cancelled => "återkallat",
+                };
+                text!(
+                    "Ett meddelande med status `{status}` ({status_sv}) kan inte {sv}.",
+                    "A message that is `{status}` cannot be {en}."
+                )
+            },
         }),
     }
 }
@@ -222,7 +249,9 @@ where
             // its 403/409/422: RFC 9110 §13.2.1); failing it rolls the change back.
             if let (Some(expected), Some(etag)) = (guards.if_match.as_deref(), before.as_deref()) {
                 if !etag_listed(expected, etag) {
-                    return Err(AppError::PreconditionFailed(format!(
+                    return Err(AppError::PreconditionFailed(text!(
+                        "Meddelandet har ändrats sedan du läste det (dess ETag är nu {etag}); \
+                         läs det igen innan du gör något med det.",
                         "The message has changed since you read it (its ETag is now {etag}); \
                          read it again before you act on it."
                     )));

@@ -22,7 +22,7 @@ use crate::routes::messages::details::{
     BokningDetails, Details, ProvtagningDetails, ReceptDetails, UppfoljningDetails,
 };
 use crate::routes::messages::draft::{judge, named, parse};
-use crate::routes::messages::draft_input::refused;
+use crate::routes::messages::draft_input::{refused, Refused};
 use crate::routes::messages::new_message::{NewBokning, NewProvtagning, NewRecept, NewUppfoljning};
 use crate::routes::messages::view::{self, Message};
 use crate::state::AppState;
@@ -50,7 +50,7 @@ pub async fn create<D: Details>(
             let caller = c;
             let judged = judge(conn, &st, &caller, &parsed, now, subject)?;
             if !judged.violations.is_empty() {
-                return Err(refused("Meddelandet", judged.violations));
+                return Err(refused(Refused::Message, judged.violations));
             }
             let msg = parsed
                 .message

@@ -15,6 +15,7 @@ use crate::domain::routing::{kommun_party, routing_problem, UnitFacts};
 use crate::domain::rules::{self, Draft, ReceptFacts};
 use crate::error::{AppError, AppResult, Violation};
 use crate::extract::from_value;
+use crate::i18n::Msg;
 use crate::models::patient::{self, PatientRow};
 use crate::models::unit::{self, UnitRow};
 use crate::models::{enrollment, patient_relation};
@@ -42,7 +43,7 @@ pub fn parse<D: Details>(mut raw: Value, now: OffsetDateTime) -> Parsed<D> {
         violations.push(Violation::new(
             "INVALID_VALUE",
             "(body)",
-            "Skicka ett JSON-objekt.",
+            Msg::new("Skicka ett JSON-objekt.", "Send a JSON object."),
         ));
         return Parsed {
             message: None,
@@ -145,7 +146,10 @@ pub fn judge<D: Details>(
             violations.push(Violation::new(
                 "PATIENT_NOT_FOUND",
                 "patient_id",
-                "Ingen patient med det id:t. Registrera patienten först.",
+                Msg::new(
+                    "Ingen patient med det id:t. Registrera patienten först.",
+                    "No patient with that id. Register the patient first.",
+                ),
             ));
             true
         }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::domain::attachments::is_attachment_field_name;
 use crate::domain::rules::{self, RuleViolation};
 use crate::error::{AppError, Violation};
+use crate::i18n::Msg;
 
 /// Moves attachment-like and unknown keys out of `obj`: attachment-like keys are collected in
 /// `attachments` (for the `BILAGA` rule), other unknown keys are reported as `UNKNOWN_FIELD`.
@@ -31,7 +32,7 @@ pub fn scan_keys(
             out.push(Violation::new(
                 "UNKNOWN_FIELD",
                 field,
-                "Okänt fält; ta bort det.",
+                Msg::new("Okänt fält; ta bort det.", "Unknown field; remove it."),
             ));
         }
     }
@@ -76,19 +77,36 @@ pub fn rule_violations(found: Vec<RuleViolation>, out: &mut Vec<Violation>) {
     }
 }
 
+/// What was refused: a new message or a reply.
+#[derive(Debug, Clone, Copy)]
+pub enum Refused {
+    Message,
+    Reply,
+}
+
 /// The 422 for a refused draft: `ROUTINE_VIOLATION` when a rule of the routine is broken,
-/// `VALIDATION_FAILED` when only fields are wrong. `what` names the draft in the Swedish detail
-/// ("Meddelandet", "Svaret").
-pub fn refused(what: &str, violations: Vec<Violation>) -> AppError {
+/// `VALIDATION_FAILED` when only fields are wrong. `what` names the draft in the detail.
+pub fn refused(what: Refused, violations: Vec<Violation>) -> AppError {
     let routine = violations
         .iter()
         .any(|v| rules::RuleCode::ALL.iter().any(|c| c.as_str() == v.code));
     if routine {
         AppError::Unprocessable {
             code: "ROUTINE_VIOLATION",
-            detail: format!(
-                "{what} bryter mot rutinen för Samverkan; se `violations` för vad som behöver ändras."
-            ),
+            detail: match what {
+                Refused::Message => Msg::new(
+                    "Meddelandet bryter mot rutinen för Samverkan; se `violations` för vad som \
+                     behöver ändras.",
+                    "The message breaks the Samverkan routine; see `violations` for what to \
+                     change.",
+                ),
+                Refused::Reply => Msg::new(
+                    "Svaret bryter mot rutinen för Samverkan; se `violations` för vad som behöver \
+                     ändras.",
+                    "The reply breaks the Samverkan routine; see `violations` for what to \
+                     change.",
+                ),
+            },
             violations,
         }
     } else {

@@ -116,8 +116,7 @@ pub async fn list_messages(
                 .map(|t| (t, id))
                 .map_err(|_| AppError::BadRequest {
                     code: "INVALID_CURSOR",
-                    detail: "The cursor is not one this API returned; start again without it."
-                        .into(),
+                    detail: crate::routes::pagination::bad_cursor(),
                 })
         })
         .transpose()?;

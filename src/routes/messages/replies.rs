@@ -15,12 +15,13 @@ use crate::domain::narcotics::NarcoticsIndex;
 use crate::domain::rules::{self, ReplyDraft};
 use crate::error::{AppError, AppResult, Violation};
 use crate::extract::{from_value, ApiJson, IfMatch};
+use crate::i18n::Msg;
 use crate::idempotency::Idempotency;
 use crate::models::event::kind;
 use crate::models::message::{self, ReplyRow};
 use crate::response::ApiResponse;
 use crate::routes::messages::change::{advance, change_message, decide, emit, Guards};
-use crate::routes::messages::draft_input::{refused, rule_violations, scan_keys};
+use crate::routes::messages::draft_input::{refused, rule_violations, scan_keys, Refused};
 use crate::routes::messages::field_checks::check_text;
 use crate::routes::messages::view::Message;
 use crate::state::AppState;
@@ -80,7 +81,7 @@ fn parse_reply(mut raw: Value) -> ParsedReply {
             violations.push(Violation::new(
                 "INVALID_VALUE",
                 "(body)",
-                "Skicka ett JSON-objekt.",
+                Msg::new("Skicka ett JSON-objekt.", "Send a JSON object."),
             ));
             return ParsedReply {
                 reply: None,
@@ -172,7 +173,7 @@ pub async fn reply_to_message(
             let narcotics = st.narcotics.get(conn)?;
             let violations = judge_reply(&parsed, by.caller, &narcotics);
             let Some(reply) = parsed.reply.filter(|_| violations.is_empty()) else {
-                return Err(refused("Svaret", violations));
+                return Err(refused(Refused::Reply, violations));
             };
             let steps = decide(row, Action::Reply, party)?;
             advance(conn, row, steps, by, now, None)?;

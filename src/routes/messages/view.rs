@@ -16,7 +16,7 @@ use crate::domain::category::Category;
 use crate::domain::lifecycle::Status;
 use crate::domain::personnummer::IdKind;
 use crate::domain::reply_window::{is_overdue, to_stockholm};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Missing};
 use crate::models::message::{self, Listed, ReplyWithUnit, StatusChangeRow};
 use crate::models::raw_json::RawJson;
 use crate::routes::access;
@@ -312,7 +312,7 @@ pub fn read_one(
         .filter(|l| {
             visible.contains(&l.row.sender_unit_id) || visible.contains(&l.row.recipient_unit_id)
         })
-        .ok_or_else(|| AppError::not_found("message"))?;
+        .ok_or_else(|| AppError::not_found(Missing::Message))?;
     subject.patient_id = Some(listed.row.patient_id);
     build_one(conn, listed, now)
 }

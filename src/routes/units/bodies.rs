@@ -10,6 +10,7 @@ use crate::domain::reply_window::to_stockholm;
 use crate::domain::unit_kind::{Specialty, UnitKind};
 use crate::domain::{hsa_id::HsaId, municipality};
 use crate::error::Violation;
+use crate::i18n::Msg;
 use crate::models::unit::UnitRow;
 
 /// A care unit of the directory.
@@ -159,14 +160,18 @@ pub struct UnitPage {
     pub next_cursor: Option<String>,
 }
 
+/// What a name of the wrong length is told.
+pub fn name_length() -> Msg {
+    Msg::new(
+        "Namnet ska vara 1–200 tecken.",
+        "The name must be 1–200 characters.",
+    )
+}
+
 pub fn check_name(name: &str, out: &mut Vec<Violation>) {
     let len = name.trim().chars().count();
     if len == 0 || name.chars().count() > 200 {
-        out.push(Violation::new(
-            "LENGTH",
-            "name",
-            "The name must be 1–200 characters.",
-        ));
+        out.push(Violation::new("LENGTH", "name", name_length()));
     }
 }
 
@@ -177,7 +182,7 @@ pub fn validate_new(body: &CreateUnit) -> Vec<Violation> {
         v.push(Violation::new(
             "HSA_ID_FORMAT",
             "hsa_id",
-            "An HSA-id is SE + 10-digit organisation number + '-' + suffix of A–Z/0–9, at most 31 characters.",
+            crate::routes::unit_refs::hsa_id_format(),
         ));
     }
     check_name(&body.name, &mut v);
@@ -185,33 +190,48 @@ pub fn validate_new(body: &CreateUnit) -> Vec<Violation> {
         (UnitKind::Kommun, None) => v.push(Violation::new(
             "MUNICIPALITY_REQUIRED",
             "municipality_code",
-            "A kommun unit needs its municipality code.",
+            Msg::new(
+                "En kommunal enhet behöver sin kommunkod.",
+                "A kommun unit needs its municipality code.",
+            ),
         )),
         (UnitKind::Kommun, Some(code)) if municipality::name(code).is_none() => {
             v.push(Violation::new(
                 "MUNICIPALITY_CODE",
                 "municipality_code",
-                "Not one of the Halland municipalities: 1315, 1380, 1381, 1382, 1383, 1384.",
+                Msg::new(
+                    "Inte en av Hallands kommuner: 1315, 1380, 1381, 1382, 1383, 1384.",
+                    "Not one of the Halland municipalities: 1315, 1380, 1381, 1382, 1383, 1384.",
+                ),
             ))
         }
         (UnitKind::Kommun, Some(_)) | (_, None) => {}
         (_, Some(_)) => v.push(Violation::new(
             "MUNICIPALITY_NOT_ALLOWED",
             "municipality_code",
-            "Only kommun units carry a municipality code.",
+            Msg::new(
+                "Bara kommunala enheter har en kommunkod.",
+                "Only kommun units carry a municipality code.",
+            ),
         )),
     }
     match (body.kind, body.specialty) {
         (UnitKind::Specialist, None) => v.push(Violation::new(
             "SPECIALTY_REQUIRED",
             "specialty",
-            "A specialist unit needs its specialty: habilitering or palliativ.",
+            Msg::new(
+                "En specialistmottagning behöver sin specialitet: habilitering eller palliativ.",
+                "A specialist unit needs its specialty: habilitering or palliativ.",
+            ),
         )),
         (UnitKind::Specialist, Some(_)) | (_, None) => {}
         (_, Some(_)) => v.push(Violation::new(
             "SPECIALTY_NOT_ALLOWED",
             "specialty",
-            "Only specialist units carry a specialty.",
+            Msg::new(
+                "Bara specialistmottagningar har en specialitet.",
+                "Only specialist units carry a specialty.",
+            ),
         )),
     }
     if body.participating == Some(true) && body.kind != UnitKind::Specialist {
@@ -224,6 +244,11 @@ pub fn participating_violation() -> Violation {
     Violation::new(
         "PARTICIPATING_ONLY_SPECIALIST",
         "participating",
-        "Only specialist units have a participating flag; kommun and regional units always take part.",
+        Msg::new(
+            "Bara specialistmottagningar har flaggan `participating`; kommunala och regionala \
+             enheter deltar alltid.",
+            "Only specialist units have a participating flag; kommun and regional units always \
+             take part.",
+        ),
     )
 }

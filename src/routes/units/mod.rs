@@ -8,15 +8,16 @@ use uuid::Uuid;
 use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::unit_kind::{Specialty, UnitKind};
-use crate::error::{on_constraint, AppError, AppResult};
+use crate::error::{on_constraint, AppError, AppResult, Missing};
 use crate::extract::ApiJson;
+use crate::i18n::Msg;
 use crate::idempotency::{self, Idempotency};
 use crate::models::unit::{self, NewUnit, UnitChanges, UnitFilter};
 use crate::response::ApiResponse;
 use crate::routes::{access, pagination};
 use crate::state::AppState;
 
-mod bodies;
+pub(crate) mod bodies;
 
 use bodies::{check_name, participating_violation, validate_new};
 pub use bodies::{CreateUnit, PatchUnit, Unit, UnitPage, UnitQuery};
@@ -24,8 +25,10 @@ pub use bodies::{CreateUnit, PatchUnit, Unit, UnitPage, UnitQuery};
 fn hsa_taken() -> AppError {
     AppError::Conflict {
         code: "HSA_ID_TAKEN",
-        detail: "A unit with that HSA-id (compared case-insensitively) is already registered."
-            .into(),
+        detail: Msg::new(
+            "En enhet med det HSA-id:t (utan hänsyn till versaler) är redan registrerad.",
+            "A unit with that HSA-id (compared case-insensitively) is already registered.",
+        ),
     }
 }
 
@@ -87,7 +90,7 @@ pub async fn get_unit(
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| {
         access::acting_unit_or_admin(conn, &caller)?;
-        unit::find(conn, id)?.ok_or_else(|| AppError::not_found("unit"))
+        unit::find(conn, id)?.ok_or_else(|| AppError::not_found(Missing::Unit))
     })
     .await?;
     Ok(web::Json(row.into()))
@@ -164,7 +167,7 @@ pub async fn patch_unit(
     }
     idempotency::run(&state.pool, key, move |conn| {
         access::acting_unit_or_admin(conn, &caller)?;
-        let current = unit::find(conn, id)?.ok_or_else(|| AppError::not_found("unit"))?;
+        let current = unit::find(conn, id)?.ok_or_else(|| AppError::not_found(Missing::Unit))?;
         if body.participating == Some(true) && current.kind != UnitKind::Specialist {
             return Err(AppError::validation(vec![participating_violation()]));
         }

@@ -2,8 +2,10 @@
 //! body's form at once, each on its field (the directory is consulted afterwards).
 
 use crate::error::Violation;
+use crate::i18n::Msg;
 use crate::models::event::kind;
 use crate::routes::unit_refs::check_hsa_ids;
+use crate::text;
 use crate::webhooks::destination::{self, DestinationPolicy};
 
 use super::bodies::{MAX_DESCRIPTION, MAX_UNITS};
@@ -25,13 +27,18 @@ pub fn check_url(
 
 /// The violation of a refused destination.
 pub fn url_violation(e: &destination::Refused) -> Violation {
-    Violation::new(e.code(), "url", format!("The webhook URL is refused: {e}."))
+    Violation::new(e.code(), "url", e.message())
 }
 
 /// Checks the form of the units' HSA-ids (that they exist and are the caller's is checked
 /// against the directory); returns them normalised, without repeats.
 pub fn check_units(units: &[String], out: &mut Vec<Violation>) -> Vec<String> {
-    check_hsa_ids(units, MAX_UNITS, "whose events are delivered", out)
+    check_hsa_ids(
+        units,
+        MAX_UNITS,
+        ("vars händelser ska levereras", "whose events are delivered"),
+        out,
+    )
 }
 
 /// Checks event types against the feed's; an empty list is refused (leave it out for all).
@@ -40,7 +47,12 @@ pub fn check_event_types(types: &[String], out: &mut Vec<Violation>) -> Vec<Opti
         out.push(Violation::new(
             "EVENT_TYPES_EMPTY",
             "event_types",
-            "Name at least one event type, or leave `event_types` out (or null) for every type.",
+            Msg::new(
+                "Ange minst en händelsetyp, eller utelämna `event_types` (eller null) för alla \
+                 typer.",
+                "Name at least one event type, or leave `event_types` out (or null) for every \
+                 type.",
+            ),
         ));
     }
     let mut kept: Vec<Option<String>> = Vec::new();
@@ -49,7 +61,13 @@ pub fn check_event_types(types: &[String], out: &mut Vec<Violation>) -> Vec<Opti
             out.push(Violation::new(
                 "UNKNOWN_EVENT_TYPE",
                 format!("event_types[{i}]"),
-                format!("Not an event type; one of: {}.", kind::ALL.join(", ")),
+                {
+                    let all = kind::ALL.join(", ");
+                    text!(
+                        "Ingen händelsetyp; en av: {all}.",
+                        "Not an event type; one of: {all}."
+                    )
+                },
             ));
         } else if !kept.contains(&Some(t.clone())) {
             kept.push(Some(t.clone()));
@@ -65,7 +83,10 @@ pub fn check_description(d: Option<&str>, out: &mut Vec<Violation>) -> Option<St
         out.push(Violation::new(
             "LENGTH",
             "description",
-            format!("The description must be at most {MAX_DESCRIPTION} characters, without NUL."),
+            text!(
+                "Beskrivningen får vara högst {MAX_DESCRIPTION} tecken, utan NUL-tecken.",
+                "The description must be at most {MAX_DESCRIPTION} characters, without NUL."
+            ),
         ));
     }
     (!d.is_empty()).then(|| d.to_string())

@@ -147,7 +147,7 @@ fn from_micros(us: i64) -> AppResult<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000).map_err(|_| {
         AppError::BadRequest {
             code: "INVALID_CURSOR",
-            detail: "The cursor is not one this API returned; start again without it.".into(),
+            detail: crate::routes::pagination::bad_cursor(),
         }
     })
 }

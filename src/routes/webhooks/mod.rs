@@ -14,10 +14,12 @@ use uuid::Uuid;
 
 use crate::access_log::Subject;
 use crate::auth::{Caller, Role};
-use crate::error::{AppError, AppResult, Violation};
+use crate::error::{AppError, AppResult, Missing, Violation};
+use crate::i18n::Msg;
 use crate::models::unit;
 use crate::models::webhook::{self, EndpointRow};
 use crate::routes::access;
+use crate::text;
 use crate::webhooks::destination::{self, DestinationPolicy};
 
 mod actions;
@@ -49,7 +51,7 @@ impl Manager {
     fn owned(&self, conn: &mut PgConnection, id: Uuid) -> AppResult<EndpointRow> {
         match webhook::find(conn, id)? {
             Some(e) if self.scope.is_none() || e.owner_hsa_id == self.hsa_id => Ok(e),
-            _ => Err(AppError::not_found("webhook endpoint")),
+            _ => Err(AppError::not_found(Missing::WebhookEndpoint)),
         }
     }
 
@@ -72,7 +74,10 @@ fn require_manager_role(caller: &Caller) -> AppResult<()> {
     } else {
         Err(AppError::Forbidden {
             code: "ROLE_REQUIRED",
-            detail: "This needs the role `integration` or `admin`.".into(),
+            detail: Msg::new(
+                "Detta kräver rollen `integration` eller `admin`.",
+                "This needs the role `integration` or `admin`.",
+            ),
         })
     }
 }
@@ -111,13 +116,19 @@ fn resolve_units(
             None => violations.push(Violation::new(
                 "UNIT_NOT_FOUND",
                 format!("units[{i}]"),
-                format!("No unit {hsa} in the directory."),
+                text!(
+                    "Enheten {hsa} finns inte i katalogen.",
+                    "No unit {hsa} in the directory."
+                ),
             )),
             Some(u) if m.scope.as_ref().is_some_and(|s| !s.contains(&u.id)) => {
                 violations.push(Violation::new(
                     "UNIT_OUT_OF_SCOPE",
                     format!("units[{i}]"),
-                    format!("{hsa} is not among the units of your token's `units` claim."),
+                    text!(
+                        "{hsa} är inte bland enheterna i inloggningens anspråk `units`.",
+                        "{hsa} is not among the units of your token's `units` claim."
+                    ),
                 ))
             }
             Some(u) => ids.push(Some(u.id)),
@@ -167,8 +178,10 @@ fn indexed_units(units: &[String], out: &mut Vec<Violation>) -> Vec<(usize, Stri
 fn inactive() -> AppError {
     AppError::Conflict {
         code: "WEBHOOK_INACTIVE",
-        detail: "The endpoint is inactive; activate it first (PATCH with `\"active\": true`)."
-            .into(),
+        detail: Msg::new(
+            "Mottagaren är inaktiv; aktivera den först (PATCH med `\"active\": true`).",
+            "The endpoint is inactive; activate it first (PATCH with `\"active\": true`).",
+        ),
     }
 }
 

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::Details;
 use crate::domain::category::Category;
 use crate::error::Violation;
+use crate::i18n::Msg;
 use crate::routes::messages::field_checks::{check_future_date, check_text, DateString};
 
 /// Kind of visit to book.
@@ -52,7 +53,7 @@ impl BokningDetails {
             out.push(Violation::new(
                 "COUNT",
                 "details.preferred_dates",
-                "Högst 10 önskade datum.",
+                Msg::new("Högst 10 önskade datum.", "At most 10 preferred dates."),
             ));
         }
         for (i, d) in self.preferred_dates.iter().enumerate() {

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::Details;
 use crate::domain::category::Category;
 use crate::error::Violation;
+use crate::i18n::Msg;
 use crate::routes::messages::field_checks::{check_future_date, check_text, DateString};
 
 /// Who takes the samples.
@@ -61,7 +62,7 @@ impl ProvtagningDetails {
             out.push(Violation::new(
                 "COUNT",
                 "details.analyses",
-                "Ange 1–20 analyser.",
+                Msg::new("Ange 1–20 analyser.", "Give 1–20 analyses."),
             ));
         }
         for (i, a) in self.analyses.iter_mut().enumerate() {

@@ -8,6 +8,7 @@ use super::Details;
 use crate::domain::category::Category;
 pub use crate::domain::draft::ReceptKind;
 use crate::error::Violation;
+use crate::i18n::Msg;
 use crate::routes::messages::field_checks::check_text;
 
 /// Details of a prescription renewal (receptförnyelse).
@@ -52,7 +53,10 @@ impl ReceptDetails {
                 out.push(Violation::new(
                     "ATC_FORMAT",
                     "details.atc_code",
-                    "En ATC-kod har sju tecken, t.ex. C09AA02.",
+                    Msg::new(
+                        "En ATC-kod har sju tecken, t.ex. C09AA02.",
+                        "An ATC code has seven characters, e.g. C09AA02.",
+                    ),
                 ));
             }
         }
@@ -62,7 +66,7 @@ impl ReceptDetails {
                 out.push(Violation::new(
                     "NPL_FORMAT",
                     "details.npl_id",
-                    "Ett NPL-id har 14 siffror.",
+                    Msg::new("Ett NPL-id har 14 siffror.", "An NPL id has 14 digits."),
                 ));
             }
         }

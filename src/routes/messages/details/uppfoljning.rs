@@ -9,6 +9,7 @@ use super::Details;
 use crate::domain::category::Category;
 use crate::domain::measurements as m;
 use crate::error::Violation;
+use crate::i18n::Msg;
 use crate::routes::messages::field_checks::{check_future_date, check_text, DateString};
 
 /// One measured value, tagged by `type`.
@@ -146,14 +147,20 @@ impl UppfoljningDetails {
             out.push(Violation::new(
                 "MEASUREMENTS_OR_REQUEST",
                 "details",
-                "Ange mätvärden, en begäran om uppföljning, eller båda.",
+                Msg::new(
+                    "Ange mätvärden, en begäran om uppföljning, eller båda.",
+                    "Give measurements, a request for follow-up, or both.",
+                ),
             ));
         }
         if self.measurements.len() > 50 {
             out.push(Violation::new(
                 "COUNT",
                 "details.measurements",
-                "Högst 50 mätvärden per meddelande.",
+                Msg::new(
+                    "Högst 50 mätvärden per meddelande.",
+                    "At most 50 measurements per message.",
+                ),
             ));
         }
         for (i, meas) in self.measurements.iter().enumerate() {
@@ -208,7 +215,10 @@ impl UppfoljningDetails {
                 out.push(Violation::new(
                     "COUNT",
                     "details.request.measure",
-                    "Ange 1–6 typer av mätvärden.",
+                    Msg::new(
+                        "Ange 1–6 typer av mätvärden.",
+                        "Give 1–6 kinds of measurement.",
+                    ),
                 ));
             }
             req.frequency = req.frequency.trim().to_string();
