@@ -237,8 +237,7 @@ def main():
         akut_ok = check("live check: AKUT while typing", "AKUT violation beside the body, no click on send",
                         akut_while_typing)
         if akut_ok:
-            kp.locator("#c-body").scroll_into_view_if_needed()
-            kp.evaluate("() => window.scrollBy(0, 180)")
+            kp.evaluate("() => window.scrollTo(0, document.getElementById('compose-h').offsetTop - 8)")
             shots["compose"] = os.path.join(args.screenshots, "compose.png")
             kp.screenshot(path=shots["compose"])
 
@@ -308,6 +307,42 @@ def main():
             return same and outcome == "Utfört", \
                 f"outbox row answered, outcome '{outcome}'; page loads {kerstin.loads}, marker kept: {same}"
         check("Kerstin: live answer", "status answered in her outbox without a reload", kerstin_sees_answer)
+
+        # --- A stale view: If-Match refuses the close, the page says so and reloads ---------
+        def stale_close():
+            if not replied:
+                return False, "not reached"
+            stale = Person(browser, "kerstin-stale", args.base)
+            sp = stale.page
+            # This tab hears nothing live, so its copy of the message goes stale.
+            sp.route("**/api/v1/messages/stream*", lambda route: route.abort())
+            sp.goto(args.base + f"/app/#meddelande/{message_id}")
+            sp.get_by_label("Token").fill(nurse_token)
+            sp.get_by_role("button", name="Logga in").click()
+            sp.wait_for_selector(f"#view-message[data-id='{message_id}'][data-status='answered']")
+            dp.get_by_label("Svar", exact=True).fill("Tillägg: nästa förnyelse om tre månader.")
+            dp.get_by_role("button", name="Skicka svar").click()
+            dp.wait_for_function("() => document.querySelectorAll('#msg-thread li').length === 2")
+            sp.get_by_role("button", name="Avsluta ärendet").click()
+            sp.wait_for_selector("#problem[data-code='PRECONDITION_FAILED']:not([hidden])")
+            sp.wait_for_function("() => document.querySelectorAll('#msg-thread li').length === 2")
+            title = sp.locator("#problem .problem-title").inner_text()
+            sp.get_by_role("button", name="Avsluta ärendet").click()
+            sp.wait_for_selector("#msg-status[data-status='closed']")
+            stale.ctx.close()
+            return True, f"412 shown ('{title}'), the message reloaded with the new reply; closed on the second try"
+        closed = check("If-Match: stale close", "412 PRECONDITION_FAILED shown, message reloaded, then closed",
+                       stale_close)
+
+        def both_see_closed():
+            if not closed:
+                return False, "not reached"
+            kp.locator(f"#list-body tr[data-id='{message_id}'][data-status='closed']").wait_for()
+            dp.wait_for_selector("#msg-status[data-status='closed']")
+            hidden = dp.locator("#reply-form").is_hidden() and dp.locator("#act-close").is_hidden()
+            return hidden and doctor.loads == 1 and kerstin.loads == 1, \
+                f"closed in Kerstin's outbox and in the doctor's open message, actions gone: {hidden}"
+        check("live close", "both pages show closed without a reload", both_see_closed)
 
         # --- Nothing went wrong in either page -----------------------------------------------
         for person in (doctor, kerstin):

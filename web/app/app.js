@@ -149,7 +149,9 @@ function notice(text) {
 function showProblem(problem, extra) {
   const box = $('problem');
   box.replaceChildren();
+  delete box.dataset.code;
   if (!problem) { box.hidden = true; return; }
+  if (problem.code) box.dataset.code = problem.code;
   box.append(el('p', { class: 'problem-title', text: problem.title || 'Något gick fel' }));
   if (problem.detail) box.append(el('p', { text: problem.detail }));
   if (extra) box.append(el('p', { text: extra }));
@@ -309,7 +311,7 @@ function renderCounts() {
   const box = state.view === 'outbox' ? s.outbox : s.inbox;
   const p = $('list-counts');
   p.replaceChildren();
-  p.append(`${box.total} meddelanden: ${box.unread} olästa, ${box.read} lästa, ${box.answered} besvarade, ${box.closed} avslutade, ${box.cancelled} makulerade. `);
+  p.append(`${box.total} ${box.total === 1 ? 'meddelande' : 'meddelanden'}: ${box.unread} olästa, ${box.read} lästa, ${box.answered} besvarade, ${box.closed} avslutade, ${box.cancelled} makulerade. `);
   const overdue = el('span', { id: 'overdue-count', 'data-count': box.overdue, text: `${box.overdue} försenade.` });
   p.append(overdue);
 }
