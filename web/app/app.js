@@ -574,7 +574,9 @@ function fieldElements() {
   // field name -> element, from data-field attributes in the form (measurements are mapped
   // separately, by the index they got in the draft).
   const map = new Map();
-  for (const e of $('compose').querySelectorAll('[data-field]')) map.set(e.dataset.field, e);
+  for (const e of $('compose').querySelectorAll('input[data-field], select[data-field], textarea[data-field], .checks[data-field]')) {
+    map.set(e.dataset.field, e);
+  }
   return map;
 }
 
@@ -670,7 +672,7 @@ function buildDraft() {
 }
 
 function violationEl(v, id) {
-  const p = el('p', { class: 'violation', id, 'data-code': v.code, 'data-field': v.field });
+  const p = el('p', { class: 'violation', id, 'data-code': v.code, 'data-violation-field': v.field });
   p.append(el('span', { class: 'violation-code', text: v.code }), el('span', { class: 'violation-message', text: v.message }));
   return p;
 }
