@@ -17,10 +17,17 @@ any FAIL).
 """
 
 import argparse
+import json
 import os
+import re
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
@@ -94,10 +101,14 @@ class Person:
         self.page = self.ctx.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
         self.errors = []
+        self.outage_errors = []  # logged while the server is down on purpose: expected
+        self.in_outage = False
+        self.stream_urls = []
         self.loads = 0
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self._error(f"pageerror: {e}"))
         self.page.on("load", self._load)
+        self.page.on("request", lambda r: self.stream_urls.append(r.url) if "/messages/stream" in r.url else None)
         self.base = base
 
     def _console(self, msg):
@@ -106,8 +117,8 @@ class Person:
             self._error(f"console.{msg.type}: {msg.text}")
 
     def _error(self, text):
-        log(f"[{self.name}] {text}")
-        self.errors.append(text)
+        log(f"[{self.name}] {text}{' (server down on purpose)' if self.in_outage else ''}")
+        (self.outage_errors if self.in_outage else self.errors).append(text)
 
     def _load(self, _page):
         self.loads += 1
@@ -132,6 +143,54 @@ class Person:
         return self.page.evaluate("() => window.__csp || []")
 
 
+def api(base, method, path, token, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method)
+    req.add_header("Authorization", "Bearer " + token)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+
+
+def port_open(base):
+    host, port = base.split("//")[1].split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def ready(base):
+    try:
+        with urllib.request.urlopen(base + "/health/ready", timeout=2) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def restart_server(args):
+    """kill -9 the server, wait until its port is closed, start the same binary again (same
+    environment: script/browser-check exports the bind address), wait until it is ready."""
+    with open(args.server_pidfile) as f:
+        pid = int(f.read().strip())
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while port_open(args.base) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    logf = open(args.server_log, "a")
+    proc = subprocess.Popen([args.server, "serve"], stdout=logf, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    with open(args.server_pidfile, "w") as f:
+        f.write(str(proc.pid))
+    deadline = time.monotonic() + 30
+    while not ready(args.base):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise AssertionError("the restarted server did not get ready")
+        time.sleep(0.1)
+
+
 def subsequence(want, got):
     it = iter(got)
     return all(any(w == g for g in it) for w in want)
@@ -145,6 +204,9 @@ def main():
     ap.add_argument("--screenshots", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--update-docs", default=None, help="also copy the screenshots here")
+    ap.add_argument("--server", required=True, help="the samverkan binary (for the restart)")
+    ap.add_argument("--server-pidfile", required=True)
+    ap.add_argument("--server-log", required=True)
     args = ap.parse_args()
     LOG = open(args.log, "w", encoding="utf-8")
     os.makedirs(args.screenshots, exist_ok=True)
@@ -343,6 +405,41 @@ def main():
             return hidden and doctor.loads == 1 and kerstin.loads == 1, \
                 f"closed in Kerstin's outbox and in the doctor's open message, actions gone: {hidden}"
         check("live close", "both pages show closed without a reload", both_see_closed)
+
+        # --- The server goes down and comes back: both pages reconnect, nothing is lost -----
+        def reconnect():
+            if not closed:
+                return False, "not reached"
+            dp.get_by_role("link", name=re.compile("^Inkorg")).click()
+            dp.wait_for_selector("body[data-view='inbox']")
+            dp.wait_for_selector("#badge-unread[data-count='0']", state="attached")
+            seen = len(doctor.stream_urls)
+            doctor.in_outage = kerstin.in_outage = True
+            t0 = time.monotonic()
+            restart_server(args)
+            down = time.monotonic() - t0
+            # Sent at once, before the pages' next attempt (their first retry waits 1 s).
+            patient = api(args.base, "POST", "/api/v1/patients/lookup", nurse_token,
+                          {"personal_identity_number": "19121212-1212"})
+            vc = api(args.base, "GET", "/api/v1/recipients?category=provtagning&kind=narsjukvard&q=Halmstad",
+                     nurse_token)["items"][0]
+            api(args.base, "POST", "/api/v1/messages/provtagning", nurse_token, {
+                "patient_id": patient["id"], "recipient_unit_id": vc["id"], "subject": "Provtagning Hb",
+                "body": "Kan vi ta Hb hemma på torsdag?",
+                "details": {"analyses": ["Hb"], "fasting": False, "sampled_by": "kommun"}})
+            dp.wait_for_selector("#badge-unread[data-count='1']")
+            dp.wait_for_selector("body[data-stream='open']")
+            kp.wait_for_selector("body[data-stream='open']")
+            doctor.in_outage = kerstin.in_outage = False
+            again = doctor.stream_urls[seen:]
+            resumed = [u for u in again if re.search(r"[?&]after=\d+", u)]
+            ok = bool(resumed) and doctor.loads == 1 and kerstin.loads == 1
+            shown = re.sub(r"ticket=[^&]+", "ticket=…", resumed[-1] if resumed else (again or ["none"])[-1])
+            return ok, (f"server down and back in {down:.1f} s; doctor's badge 0 → 1, both streams open again, "
+                        f"no reload; reconnect: {shown.split('/api/v1')[-1]}; expected errors meanwhile: "
+                        f"{len(doctor.outage_errors) + len(kerstin.outage_errors)}")
+        check("stream reconnect after a server restart", "new ticket, after=<last seq>; badge moves; no reload",
+              reconnect)
 
         # --- Nothing went wrong in either page -----------------------------------------------
         for person in (doctor, kerstin):
