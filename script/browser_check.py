@@ -29,6 +29,7 @@ import time
 import urllib.error
 import urllib.request
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
@@ -46,6 +47,9 @@ TAB_ORDER = [
     "c-subject", "c-body", "d-drug_name", "d-strength", "d-dosage", "d-atc_code", "d-npl_id",
     "d-kind", "c-send",
 ]
+
+# axe-core's rules for WCAG 2.0/2.1 levels A and AA (labels, names, contrast, ARIA, …).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # Collects CSP violations from the first moment of every page (init scripts run outside the
 # page's CSP).
@@ -191,6 +195,14 @@ def restart_server(args):
         time.sleep(0.1)
 
 
+def axe(page):
+    """(ok, measured): axe-core's WCAG A/AA violations on the page as it is now."""
+    found = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}}).response["violations"]
+    rules = [f"{v['id']} ×{len(v['nodes'])} ({', '.join(' '.join(n['target']) for n in v['nodes'][:3])})"
+             for v in found]
+    return not rules, "; ".join(rules) or "no violations (WCAG 2.1 A/AA rules of axe-core 4.12)"
+
+
 def subsequence(want, got):
     it = iter(got)
     return all(any(w == g for g in it) for w in want)
@@ -303,6 +315,9 @@ def main():
             shots["compose"] = os.path.join(args.screenshots, "compose.png")
             kp.screenshot(path=shots["compose"])
 
+        if akut_ok:
+            check("axe: compose with a violation shown", "no WCAG A/AA violation", lambda: axe(kp))
+
         def rephrase():
             kp.get_by_label("Meddelande", exact=True).fill(CALM_BODY)
             kp.locator("#c-body-msgs [data-code='AKUT']").wait_for(state="detached")
@@ -342,6 +357,9 @@ def main():
             shots["inbox"] = os.path.join(args.screenshots, "inbox.png")
             dp.screenshot(path=shots["inbox"])
 
+        if badge_ok:
+            check("axe: inbox", "no WCAG A/AA violation", lambda: axe(dp))
+
         # --- The doctor opens the message and replies "utfört" -------------------------------
         def doctor_replies():
             if not badge_ok:
@@ -358,6 +376,8 @@ def main():
             ok = "Svar förväntas från" in win and not missing
             return ok, f"opened ('{win[:70]}…'), replied utfört: status answered; unlabelled: {missing or 'none'}"
         replied = check("doctor opens and replies", "reply window shown; reply utfört → answered", doctor_replies)
+        if replied:
+            check("axe: message with its thread", "no WCAG A/AA violation", lambda: axe(dp))
 
         def kerstin_sees_answer():
             if not replied:

@@ -282,11 +282,12 @@ async function refreshSummary() {
   }
 }
 
-function setBadge(id, count, label) {
+function setBadge(id, count, shown, spoken) {
+  // The count is read out with the tab's name ("Inkorg 1 oläst"): the badge is part of the link.
   const b = $(id);
   b.dataset.count = String(count);
-  b.textContent = String(count);
-  b.setAttribute('aria-label', label);
+  b.replaceChildren(shown);
+  if (spoken) b.append(el('span', { class: 'sr-only', text: spoken }));
   b.hidden = count === 0;
 }
 
@@ -296,8 +297,9 @@ function renderBadges() {
   const unread = s.inbox.unread;
   const overdueIn = s.inbox.overdue;
   const overdueOut = s.outbox.overdue;
-  setBadge('badge-unread', unread, `${unread} olästa`);
-  setBadge('badge-outbox-overdue', overdueOut, `${overdueOut} försenade svar`);
+  setBadge('badge-unread', unread, String(unread), unread === 1 ? ' oläst' : ' olästa');
+  setBadge('badge-overdue', overdueIn, `${overdueIn} försenade`, ' att besvara');
+  setBadge('badge-outbox-overdue', overdueOut, `${overdueOut} försenade`, ' svar');
   const parts = [`${unread} olästa i inkorgen`];
   if (overdueIn) parts.push(`${overdueIn} försenade i inkorgen`);
   if (overdueOut) parts.push(`${overdueOut} försenade svar i utkorgen`);
