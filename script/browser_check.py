@@ -38,6 +38,10 @@ SUBJECT = "Förnyelse av Enalapril"
 URGENT_BODY = "Tabletterna tar slut. Kan receptet förnyas snarast?"
 CALM_BODY = "Tabletterna räcker en vecka till. Kan receptet förnyas?"
 REPLY = "Receptet är förnyat, 100 tabletter. Hälsningar Doktor Demo"
+# A subject that would run code if a page put it in as HTML.
+# (The API refuses an <img>, as an embedded image: BILAGA.)
+HTML_SUBJECT = 'Provtagning Hb <b>fet</b> <script>window.__xss=1</script> & "citat"'
+
 ROWS = []
 LOG = None
 
@@ -88,7 +92,7 @@ def check(step, expectation, fn):
     t0 = time.monotonic()
     try:
         ok, measured = fn()
-    except (PlaywrightError, AssertionError, KeyError, ValueError) as e:
+    except (PlaywrightError, AssertionError, KeyError, ValueError, OSError) as e:
         ok, measured = False, str(e).strip().splitlines()[0][:160]
     row(step, expectation, f"{measured} ({time.monotonic() - t0:.1f} s)", ok)
     return ok
@@ -444,7 +448,7 @@ def main():
             vc = api(args.base, "GET", "/api/v1/recipients?category=provtagning&kind=narsjukvard&q=Halmstad",
                      nurse_token)["items"][0]
             api(args.base, "POST", "/api/v1/messages/provtagning", nurse_token, {
-                "patient_id": patient["id"], "recipient_unit_id": vc["id"], "subject": "Provtagning Hb",
+                "patient_id": patient["id"], "recipient_unit_id": vc["id"], "subject": HTML_SUBJECT,
                 "body": "Kan vi ta Hb hemma på torsdag?",
                 "details": {"analyses": ["Hb"], "fasting": False, "sampled_by": "kommun"}})
             dp.wait_for_selector("#badge-unread[data-count='1']")
@@ -458,8 +462,43 @@ def main():
             return ok, (f"server down and back in {down:.1f} s; doctor's badge 0 → 1, both streams open again, "
                         f"no reload; reconnect: {shown.split('/api/v1')[-1]}; expected errors meanwhile: "
                         f"{len(doctor.outage_errors) + len(kerstin.outage_errors)}")
-        check("stream reconnect after a server restart", "new ticket, after=<last seq>; badge moves; no reload",
-              reconnect)
+        reconnected = check("stream reconnect after a server restart",
+                            "new ticket, after=<last seq>; badge moves; no reload", reconnect)
+
+        def escaped():
+            if not reconnected:
+                return False, "not reached"
+            link = dp.locator("#list-body tr", has_text="Provtagning Hb").first.get_by_role("link")
+            link.wait_for()
+            text = link.inner_text()
+            imgs = dp.evaluate("() => document.querySelectorAll('main b, main script').length")
+            ran = dp.evaluate("() => window.__xss || null")
+            return text == HTML_SUBJECT and imgs == 0 and ran is None, \
+                f"subject shown as text: {text!r}; b/script elements: {imgs}; code ran: {ran is not None}"
+        check("API text is escaped", "an HTML-looking subject is shown as text, nothing runs", escaped)
+
+        # --- A wrong token is refused; signing out forgets the token ------------------------
+        def wrong_token_and_sign_out():
+            visitor = Person(browser, "visitor", args.base)  # its 401 is logged: not counted
+            vp = visitor.page
+            vp.goto(args.base + "/app/")
+            vp.get_by_label("Token").fill("inte.en.token")
+            vp.get_by_role("button", name="Logga in").click()
+            vp.wait_for_selector("#problem[data-code='UNAUTHENTICATED']:not([hidden])")
+            refused = vp.locator("#view-signin").is_visible() and vp.locator("#app").is_hidden()
+            visitor.sign_in(nurse_token)
+            stored = vp.evaluate("() => sessionStorage.length")
+            vp.get_by_role("button", name="Logga ut").click()
+            vp.wait_for_selector("#view-signin:not([hidden])")
+            after = vp.evaluate("() => sessionStorage.length")
+            vp.reload()
+            vp.wait_for_selector("body[data-ready]")
+            still_out = vp.locator("#view-signin").is_visible() and vp.locator("#app").is_hidden()
+            visitor.ctx.close()
+            return refused and stored == 1 and after == 0 and still_out, \
+                (f"wrong token: UNAUTHENTICATED shown, not signed in: {refused}; token kept in sessionStorage "
+                 f"({stored} item), gone after Logga ut ({after}); after a reload still signed out: {still_out}")
+        check("sign-in refused, sign-out", "401 shown; sign-out forgets the token", wrong_token_and_sign_out)
 
         # --- Nothing went wrong in either page -----------------------------------------------
         for person in (doctor, kerstin):
