@@ -474,7 +474,10 @@ function renderMessage(m) {
 
   const details = $('msg-details');
   details.replaceChildren();
-  for (const [k, v] of Object.entries(m.details || {})) {
+  const order = Object.keys(DETAIL_LABELS);
+  const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
+  const entries = Object.entries(m.details || {}).sort(([a], [b]) => rank(a) - rank(b));
+  for (const [k, v] of entries) {
     const text = detailValue(k, v);
     if (text !== null) dlAppend(details, DETAIL_LABELS[k] || k, text);
   }
@@ -497,7 +500,7 @@ function renderMessage(m) {
     const from = h.from_status ? `${STATUS[h.from_status] || h.from_status} → ` : '';
     const li = el('li', {}, el('span', { text: `${from}${STATUS[h.to_status] || h.to_status}` }),
       el('span', { class: 'meta', text: ` – ${when(h.at)}, ${h.actor_hsa_id}` }));
-    if (h.note) li.append(el('span', { class: 'meta', text: ` (${h.note})` }));
+    if (h.note) li.append(el('span', { class: 'meta', text: ` (${CANCEL_REASON[h.note] || h.note})` }));
     history.append(li);
   }
 
@@ -535,7 +538,12 @@ async function lifecycle(action, { body, button } = {}) {
       state.messages.delete(id);
       await loadMessage(id);
     }
-    if (e.status !== 401) showProblem(problemOf(e));
+    if (e.status !== 401) {
+      const p = problemOf(e);
+      showProblem(p);
+      // Field problems are shown beside the fields; anything else only at the top: bring it in view.
+      if (!(Array.isArray(p.violations) && p.violations.length)) $('problem').scrollIntoView({ block: 'nearest' });
+    }
     throw e;
   } finally {
     if (button) button.disabled = false;
