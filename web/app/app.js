@@ -313,8 +313,11 @@ function renderCounts() {
   const box = state.view === 'outbox' ? s.outbox : s.inbox;
   const p = $('list-counts');
   p.replaceChildren();
-  p.append(`${box.total} ${box.total === 1 ? 'meddelande' : 'meddelanden'}: ${box.unread} olästa, ${box.read} lästa, ${box.answered} besvarade, ${box.closed} avslutade, ${box.cancelled} makulerade. `);
-  const overdue = el('span', { id: 'overdue-count', 'data-count': box.overdue, text: `${box.overdue} försenade.` });
+  const n = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+  p.append(`${n(box.total, 'meddelande', 'meddelanden')}: ${n(box.unread, 'oläst', 'olästa')}, `
+    + `${n(box.read, 'läst', 'lästa')}, ${n(box.answered, 'besvarat', 'besvarade')}, `
+    + `${n(box.closed, 'avslutat', 'avslutade')}, ${n(box.cancelled, 'makulerat', 'makulerade')}. `);
+  const overdue = el('span', { id: 'overdue-count', 'data-count': box.overdue, text: `${n(box.overdue, 'försenat', 'försenade')}.` });
   p.append(overdue);
 }
 
