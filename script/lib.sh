@@ -138,3 +138,46 @@ sv_webhook_python() {
     fi
     printf '%s\n' "$venv/bin/python"
 }
+
+# sv_browser_python: prints the python of .local/venv-browser, with Playwright for Python
+# (script/browser-requirements.txt, pinned) installed. The browser is Debian's chromium, not one
+# Playwright downloads: see sv_chromium.
+sv_browser_python() {
+    local root venv req
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+    venv=$root/.local/venv-browser
+    req=$root/script/browser-requirements.txt
+    command -v python3 >/dev/null 2>&1 || sv_apt_install python3 python3-venv
+    python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || sv_apt_install python3-venv
+    # Reinstall when the pins changed since the venv was made.
+    if ! "$venv/bin/python" -c 'import playwright.sync_api' >/dev/null 2>&1 ||
+        ! cmp -s "$req" "$venv/.requirements"; then
+        rm -rf "$venv"
+        mkdir -p "$(dirname "$venv")"
+        python3 -m venv "$venv" >&2 || sv_die "python3 -m venv $venv failed"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check --require-virtualenv \
+            -r "$req" >&2 || sv_die "pip install playwright failed"
+        cp "$req" "$venv/.requirements"
+    fi
+    printf '%s\n' "$venv/bin/python"
+}
+
+# sv_chromium: prints the path of Debian's chromium, installing it with apt-get when missing
+# (as root; otherwise with sudo when that works without a password).
+sv_chromium() {
+    local bin=/usr/bin/chromium
+    if [ ! -x "$bin" ]; then
+        if sv_is_root; then
+            sv_apt_install chromium
+        elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            sv_log "sudo apt-get install chromium"
+            sudo -n env DEBIAN_FRONTEND=noninteractive apt-get -q -y --no-install-recommends \
+                -o DPkg::Lock::Timeout=300 install chromium >&2 ||
+                sv_die "sudo apt-get install chromium failed"
+        else
+            sv_die "need Debian's chromium: run as root, or: sudo apt-get install -y chromium"
+        fi
+    fi
+    [ -x "$bin" ] || sv_die "chromium installed, but $bin is missing"
+    printf '%s\n' "$bin"
+}
