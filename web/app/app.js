@@ -768,7 +768,7 @@ async function runCheck() {
     else if (shown === 0) setCheckStatus('incomplete', `Utkastet är inte klart än (${hidden} fält återstår).`);
     else setCheckStatus('problems', `Kontrollen hittade ${shown} problem${hidden ? ` (och ${hidden} ej ifyllda fält)` : ''}. Se meddelandena vid fälten.`);
     if (!draft.patient_id || !draft.recipient_unit_id) {
-      $('c-check').textContent += ' Regelkontrollen av texten börjar när patient och mottagare är valda.';
+      $('c-check').textContent += ' Texterna är kontrollerade; inskrivning och mottagare kontrolleras när patient och mottagare är valda.';
     }
   } catch (e) {
     if (seq !== compose.checkSeq) return;

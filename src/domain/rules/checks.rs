@@ -75,7 +75,24 @@ pub fn check_prescribed_drug(
     index: &NarcoticsIndex,
     found: &mut Vec<RuleViolation>,
 ) {
-    if let Some(m) = index.find(recept.drug_name, recept.atc_code, recept.npl_id) {
+    check_drug(
+        recept.drug_name,
+        recept.atc_code,
+        recept.npl_id,
+        index,
+        found,
+    );
+}
+
+/// NARKOTIKA on a drug named by name, ATC code or NPL id (of a draft that may not parse yet).
+pub fn check_drug(
+    drug_name: &str,
+    atc_code: Option<&str>,
+    npl_id: Option<&str>,
+    index: &NarcoticsIndex,
+    found: &mut Vec<RuleViolation>,
+) {
+    if let Some(m) = index.find(drug_name, atc_code, npl_id) {
         let field = match m.matched_on {
             MatchedOn::Name => FIELD_DRUG_NAME,
             MatchedOn::Atc => FIELD_ATC_CODE,

@@ -38,7 +38,9 @@ use serde::Serialize;
 
 mod checks;
 
-use checks::{check_attachments, check_prescribed_drug, check_renewal_requests, check_urgency};
+use checks::{
+    check_attachments, check_drug, check_prescribed_drug, check_renewal_requests, check_urgency,
+};
 
 pub use crate::domain::draft::{
     Draft, ReceptFacts, ReceptKind, ReplyDraft, FIELD_ATC_CODE, FIELD_DRUG_NAME, FIELD_NPL_ID,
@@ -138,15 +140,34 @@ fn licence_violation() -> RuleViolation {
     )
 }
 
-/// The rules that can be decided when the body did not parse into a message: attachment
-/// fields (BILAGA) and the sender's licence (EJ_LEGITIMERAD), so that they are reported
-/// together with the parse problem rather than after it is fixed.
+/// What the rules can see of a draft that did not parse into a message (a frontend checks it
+/// while the nurse is still writing, before a patient or a recipient is chosen).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unparsed<'a> {
+    /// The free texts found, (field, text), in the order of a parsed draft's.
+    pub texts: &'a [(&'a str, &'a str)],
+    /// A prescription's drug name, ATC code and NPL id, when the draft names a drug.
+    pub drug: Option<(&'a str, Option<&'a str>, Option<&'a str>)>,
+}
+
+/// The rules that can be decided when the body did not parse into a message: AKUT, BILAGA and
+/// NARKOTIKA on what the texts and the drug fields say, and the sender's licence
+/// (EJ_LEGITIMERAD), so that they are reported together with the parse problem — and while the
+/// nurse types — rather than after it is fixed. NYFORSKRIVNING, EJ_INSKRIVEN and
+/// OGILTIG_MOTTAGARE need the parsed draft.
 pub fn evaluate_unparsed(
     sender_licensed: bool,
     attachment_fields: &[String],
+    draft: Unparsed<'_>,
+    narcotics: &NarcoticsIndex,
 ) -> Vec<RuleViolation> {
     let mut found = Vec::new();
-    check_attachments(attachment_fields, &[], &mut found);
+    check_urgency(draft.texts, &mut found);
+    check_attachments(attachment_fields, draft.texts, &mut found);
+    if let Some((name, atc, npl)) = draft.drug {
+        check_drug(name, atc, npl, narcotics, &mut found);
+    }
+    check_renewal_requests(draft.texts, narcotics, &mut found);
     if !sender_licensed {
         found.push(licence_violation());
     }

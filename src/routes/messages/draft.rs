@@ -33,6 +33,63 @@ pub struct Parsed<D> {
     pub attachments: Vec<String>,
     /// Field problems found so far.
     pub violations: Vec<Violation>,
+    /// When the body did not parse: its free texts and drug fields as far as they can be read,
+    /// for the rules that need no patient or recipient.
+    pub loose: Loose,
+}
+
+/// The texts of a draft that did not parse, read from the JSON as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Loose {
+    /// (field, text) of every string in `subject`, `body` and `details`.
+    pub texts: Vec<(String, String)>,
+    /// `details.drug_name`, `details.atc_code`, `details.npl_id`, when a drug is named.
+    pub drug: Option<(String, Option<String>, Option<String>)>,
+}
+
+impl Loose {
+    fn read(obj: &serde_json::Map<String, Value>) -> Self {
+        let mut texts = Vec::new();
+        for key in ["subject", "body"] {
+            if let Some(Value::String(s)) = obj.get(key) {
+                texts.push((key.to_string(), s.clone()));
+            }
+        }
+        if let Some(details) = obj.get("details") {
+            strings_in(details, "details".to_string(), &mut texts, 0);
+        }
+        let details = obj.get("details").and_then(Value::as_object);
+        let text = |k: &str| details.and_then(|d| d.get(k)).and_then(Value::as_str);
+        let drug = text("drug_name").map(|name| {
+            (
+                name.to_string(),
+                text("atc_code").map(str::to_string),
+                text("npl_id").map(str::to_string),
+            )
+        });
+        Self { texts, drug }
+    }
+}
+
+/// Every string under `value`, with its path as the field checks name it.
+fn strings_in(value: &Value, path: String, out: &mut Vec<(String, String)>, depth: usize) {
+    if depth > 4 {
+        return;
+    }
+    match value {
+        Value::String(s) => out.push((path, s.clone())),
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                strings_in(v, format!("{path}[{i}]"), out, depth + 1);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                strings_in(v, format!("{path}.{k}"), out, depth + 1);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Reads a draft of category `D`: unknown and attachment-like keys out, typed, field-checked.
@@ -49,6 +106,7 @@ pub fn parse<D: Details>(mut raw: Value, now: OffsetDateTime) -> Parsed<D> {
             message: None,
             attachments,
             violations,
+            loose: Loose::default(),
         };
     };
     scan_keys(obj, MESSAGE_KEYS, "", &mut attachments, &mut violations);
@@ -64,6 +122,8 @@ pub fn parse<D: Details>(mut raw: Value, now: OffsetDateTime) -> Parsed<D> {
     if let Some(details) = obj.get_mut("details") {
         scan_nested_attachments(details, "details", &mut attachments);
     }
+    // Read before the typed parse takes the body; kept only when that parse fails.
+    let loose = Loose::read(obj);
     let message = match from_value::<NewMessage<D>>(raw) {
         Ok(mut m) => {
             let today = to_stockholm(now).date();
@@ -77,6 +137,11 @@ pub fn parse<D: Details>(mut raw: Value, now: OffsetDateTime) -> Parsed<D> {
         Err(_) => None,
     };
     Parsed {
+        loose: if message.is_none() {
+            loose
+        } else {
+            Loose::default()
+        },
         message,
         attachments,
         violations,
@@ -118,8 +183,23 @@ pub fn judge<D: Details>(
     let mut violations = parsed.violations.clone();
     let Some(msg) = &parsed.message else {
         // What the routine forbids regardless of the rest is reported with the parse problem.
+        let narcotics = state.narcotics.get(conn)?;
+        let texts: Vec<(&str, &str)> = parsed
+            .loose
+            .texts
+            .iter()
+            .map(|(f, t)| (f.as_str(), t.as_str()))
+            .collect();
+        let loose = rules::Unparsed {
+            texts: &texts,
+            drug: parsed
+                .loose
+                .drug
+                .as_ref()
+                .map(|(n, a, p)| (n.as_str(), a.as_deref(), p.as_deref())),
+        };
         rule_violations(
-            rules::evaluate_unparsed(caller.legitimerad, &parsed.attachments),
+            rules::evaluate_unparsed(caller.legitimerad, &parsed.attachments, loose, &narcotics),
             &mut violations,
         );
         return Ok(Judged {

@@ -57,6 +57,52 @@ async fn an_urgent_draft_is_invalid_with_akut_and_nothing_is_stored() {
 }
 
 #[actix_web::test]
+async fn a_draft_without_patient_or_recipient_is_checked_for_what_its_texts_say() {
+    // As a frontend checks while the nurse types, before she has picked anyone.
+    let app = TestApp::spawn().await;
+    let body = json!({
+        "subject": "Förnyelse",
+        "body": "Behöver svar snarast.",
+        "details": {"drug_name": "OxyNorm", "strength": "5 mg", "dosage": "1x2"}
+    });
+
+    let verdict = app
+        .post(&validate_path("recept"), &kommun_nurse(), &body)
+        .await
+        .assert_status(200);
+
+    let found = violations(&verdict);
+    assert_eq!(verdict["valid"], false);
+    assert!(
+        found.iter().any(|(code, _)| code == "MISSING_FIELD"),
+        "{found:?}"
+    );
+    for expected in [("AKUT", "body"), ("NARKOTIKA", "details.drug_name")] {
+        assert!(
+            found.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} in {found:?}"
+        );
+    }
+
+    // Rephrased and with a drug that is no narcotic: only the missing fields are left.
+    let body = json!({
+        "subject": "Förnyelse",
+        "body": "Tacksam för förnyelse i veckan.",
+        "details": {"drug_name": "Enalapril", "strength": "10 mg", "dosage": "1x1"}
+    });
+    let verdict = app
+        .post(&validate_path("recept"), &kommun_nurse(), &body)
+        .await
+        .assert_status(200);
+    let rules: Vec<_> = violations(&verdict)
+        .into_iter()
+        .filter(|(code, _)| code == "AKUT" || code == "NARKOTIKA")
+        .collect();
+    assert!(rules.is_empty(), "{rules:?}");
+    assert_eq!(stored_rows(&app), (0, 0));
+}
+
+#[actix_web::test]
 async fn a_draft_breaking_rules_and_fields_lists_every_violation() {
     let app = TestApp::spawn().await;
     let mut body = recept_body(app.patient_id(TOLVAN), app.unit_id(VC_HALMSTAD));
