@@ -71,6 +71,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    message_answer_times (sent_on, sender_unit_id, recipient_unit_id, category, quarter, shard) {
+        sent_on -> Date,
+        sender_unit_id -> Uuid,
+        recipient_unit_id -> Uuid,
+        category -> Text,
+        quarter -> Int4,
+        shard -> Int2,
+        n -> Int4,
+    }
+}
+
+diesel::table! {
     message_counts (unit_id, mailbox, status, shard) {
         unit_id -> Uuid,
         mailbox -> Text,
@@ -91,6 +103,27 @@ diesel::table! {
         body -> Text,
         outcome -> Nullable<Text>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    message_stats (sent_on, sender_unit_id, recipient_unit_id, category, due_on, shard) {
+        sent_on -> Date,
+        due_on -> Date,
+        sender_unit_id -> Uuid,
+        recipient_unit_id -> Uuid,
+        category -> Text,
+        shard -> Int2,
+        sent -> Int4,
+        cancelled_wrong_patient -> Int4,
+        cancelled_wrong_recipient -> Int4,
+        cancelled_other -> Int4,
+        answered -> Int4,
+        answered_in_time -> Int4,
+        outcome_utfort -> Int4,
+        outcome_ej_utfort -> Int4,
+        outcome_kontakt_behovs -> Int4,
+        outcome_none -> Int4,
     }
 }
 
@@ -161,6 +194,19 @@ diesel::table! {
         id_kind -> Text,
         name -> Nullable<Text>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rule_refusals (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        refused_on -> Date,
+        sender_unit_id -> Uuid,
+        recipient_unit_id -> Nullable<Uuid>,
+        category -> Text,
+        operation -> Text,
+        rule_code -> Text,
     }
 }
 
@@ -251,13 +297,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     idempotency_keys,
     integration_clients,
+    message_answer_times,
     message_counts,
     message_replies,
+    message_stats,
     message_status_changes,
     messages,
     narcotics,
     patient_relations,
     patients,
+    rule_refusals,
     stream_tickets,
     units,
     webhook_deliveries,

@@ -7,7 +7,7 @@
 //!   A person with a care unit (`healthCareUnitHsaId`) acts as care staff (`personal`) for
 //!   it, under the commission `commissionHsaId`, whose purpose must be the configured one
 //!   ("Vård och behandling"). Licensed = `healthcareProfessionalLicense` non-empty; the
-//!   profession is the first code [`profession`] knows. Roles `admin`/`granskare` come from
+//!   profession is the first code [`profession`] knows. Roles `admin`/`granskare`/`statistik` come from
 //!   the roles claim by the configured values.
 //! - **A machine client** is a token without a person claim whose client-id claim names a
 //!   client registered in our directory (`POST /api/v1/integration-clients`); the directory

@@ -45,6 +45,8 @@ pub enum Role {
     Granskare,
     /// An integration platform reading the change feed.
     Integration,
+    /// Follows the routine up: reads the answer-time statistics (aggregates, no patient data).
+    Statistik,
 }
 
 impl Role {
@@ -55,6 +57,7 @@ impl Role {
             Self::Admin => "admin",
             Self::Granskare => "granskare",
             Self::Integration => "integration",
+            Self::Statistik => "statistik",
         }
     }
 
@@ -65,6 +68,7 @@ impl Role {
             "admin" => Some(Self::Admin),
             "granskare" => Some(Self::Granskare),
             "integration" => Some(Self::Integration),
+            "statistik" => Some(Self::Statistik),
             _ => None,
         }
     }

@@ -13,7 +13,7 @@
 //! | `SAMVERKAN_JWT_LEEWAY` | `30s` | clock difference allowed on `exp`, `nbf` and `iat` |
 //! | `SAMVERKAN_ALLOW_DEV_TOKENS_WITH_OIDC` | `false` | accept HS256 development tokens in a process that also trusts a provider |
 //! | `SAMVERKAN_CLAIM_<NAME>` | Inera's names | the claim each attribute is read from; see [`ClaimNames`] |
-//! | `SAMVERKAN_ROLE_VALUES` | `admin=admin,granskare=granskare` | which values of the roles claim grant our roles |
+//! | `SAMVERKAN_ROLE_VALUES` | `admin=admin,granskare=granskare,statistik=statistik` | which values of the roles claim grant our roles |
 //! | `SAMVERKAN_COMMISSION_PURPOSE` | `Vård och behandling` | the `commissionPurpose` care staff must act under |
 
 use std::path::PathBuf;
@@ -168,7 +168,7 @@ pub struct IdentitySettings {
         long,
         env = "SAMVERKAN_ROLE_VALUES",
         global = true,
-        default_value = "admin=admin,granskare=granskare"
+        default_value = "admin=admin,granskare=granskare,statistik=statistik"
     )]
     pub role_values: String,
     /// The commission purpose care staff must act under.
@@ -294,15 +294,16 @@ impl ProviderConfig {
     }
 }
 
-/// `admin=admin,granskare=granskare`.
+/// `admin=admin,granskare=granskare,statistik=statistik`.
 pub fn default_role_values() -> Vec<(Role, String)> {
     vec![
         (Role::Admin, "admin".into()),
         (Role::Granskare, "granskare".into()),
+        (Role::Statistik, "statistik".into()),
     ]
 }
 
-/// Parses `role=value,role=value`; only `admin` and `granskare` come from the provider
+/// Parses `role=value,role=value`; only `admin`, `granskare` and `statistik` come from the provider
 /// (`personal` follows from a commission, `integration` from registration).
 pub fn parse_role_values(text: &str) -> Result<Vec<(Role, String)>, String> {
     let mut out = Vec::new();
@@ -313,9 +314,10 @@ pub fn parse_role_values(text: &str) -> Result<Vec<(Role, String)>, String> {
         let role = match role.trim() {
             "admin" => Role::Admin,
             "granskare" => Role::Granskare,
+            "statistik" => Role::Statistik,
             other => {
                 return Err(format!(
-                    "`{other}` cannot be granted by the provider (admin or granskare)"
+                    "`{other}` cannot be granted by the provider (admin, granskare or statistik)"
                 ))
             }
         };

@@ -22,3 +22,4 @@ pub mod rules;
 pub mod text;
 pub mod unit_kind;
 pub mod urgency;
+pub mod working_time;

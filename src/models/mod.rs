@@ -8,6 +8,7 @@ pub mod narcotic;
 pub mod patient;
 pub mod patient_relation;
 pub mod raw_json;
+pub mod statistics;
 pub mod stream_ticket;
 pub mod unit;
 pub mod webhook;

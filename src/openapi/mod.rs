@@ -40,6 +40,7 @@ use crate::error::{Problem, Violation};
         (name = "messages", description = "Messages outside a care episode: receptförnyelse, provtagning, uppföljning, bokning."),
         (name = "rules", description = "The routine's rules and the reply window."),
         (name = "audit", description = "The patient-data access log (PDL), for reviewers (granskare)."),
+        (name = "statistics", description = "Follow-up of the routine for its owners: answers in time, working hours to answer, refusals by rule. Aggregates only."),
         (name = "events", description = "The change feed for integration platforms."),
         (name = "webhooks", description = "Push to integration platforms after the Standard Webhooks specification: endpoints, deliveries, recovery."),
         (name = "integration-clients", description = "Integration platforms registered by an admin: a client-credentials token from the identity provider whose client id is registered acts for the registered units."),

@@ -13,6 +13,7 @@ pub mod patient_views;
 pub mod patients;
 pub mod recipients;
 pub mod rules;
+pub mod statistics;
 pub mod stream;
 pub mod unit_refs;
 pub mod units;
@@ -31,6 +32,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     enrollments::configure(cfg);
     messages::configure(cfg);
     rules::configure(cfg);
+    statistics::configure(cfg);
     access_log::configure(cfg);
     events::configure(cfg);
     webhooks::configure(cfg);

@@ -397,6 +397,30 @@ impl Streaming {
     }
 }
 
+/// The application under test at a fixed moment, on another app's database (see `TestApp::at`).
+pub struct AppAt {
+    service: Box<dyn Fn(actix_http::Request) -> RespFuture>,
+}
+
+impl AppAt {
+    /// Sends a prepared request.
+    pub async fn send(&self, req: TestRequest) -> Resp {
+        (self.service)(req.to_request()).await
+    }
+
+    /// GET as a persona.
+    pub async fn get(&self, path: &str, who: &Persona) -> Resp {
+        self.send(TestApp::request(Method::GET, path, Some(&who.token())))
+            .await
+    }
+
+    /// POST a JSON body as a persona.
+    pub async fn post(&self, path: &str, who: &Persona, body: &Value) -> Resp {
+        self.send(TestApp::request(Method::POST, path, Some(&who.token())).set_json(body))
+            .await
+    }
+}
+
 /// The application under test, on its own database.
 pub struct TestApp {
     pub db: TestDb,
@@ -524,6 +548,33 @@ impl TestApp {
             idp_keys,
             service,
             raw,
+        }
+    }
+
+    /// The same application on the same database, with its clock fixed at `at`: a test that
+    /// needs messages sent and answered at chosen moments sends each through the app of its
+    /// moment.
+    pub async fn at(&self, at: time::OffsetDateTime) -> AppAt {
+        let state = AppState {
+            pool: self.pool.clone(),
+            verifier: JwtVerifier::new(&jwt_config()).expect("verifier"),
+            body_limit: 64 * 1024,
+            narcotics: Default::default(),
+            clock: samverkan::clock::Clock::fixed(at),
+            webhook_policy: Default::default(),
+            cors_origins: Vec::new(),
+            streams: Default::default(),
+        };
+        let app =
+            std::rc::Rc::new(test::init_service(startup::build_app(web::Data::new(state))).await);
+        AppAt {
+            service: Box::new(move |req: actix_http::Request| {
+                let app = app.clone();
+                Box::pin(async move {
+                    let res: ServiceResponse<_> = app.call(req).await.expect("service error");
+                    into_resp(res).await
+                }) as RespFuture
+            }),
         }
     }
 

@@ -25,6 +25,7 @@ mod openapi;
 mod patients;
 mod recipients;
 mod schema;
+mod statistics;
 mod units;
 mod webhook_delivery;
 mod webhooks;

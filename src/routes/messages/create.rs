@@ -17,12 +17,13 @@ use crate::idempotency::Idempotency;
 use crate::models::event::{self, kind};
 use crate::models::message::{self, Listed, MessageRow};
 use crate::models::raw_json::RawJson;
+use crate::models::statistics;
 use crate::response::ApiResponse;
 use crate::routes::messages::details::{
     BokningDetails, Details, ProvtagningDetails, ReceptDetails, UppfoljningDetails,
 };
 use crate::routes::messages::draft::{judge, named, parse};
-use crate::routes::messages::draft_input::{refused, Refused};
+use crate::routes::messages::draft_input::{count_refusal, refused, refusing_rules, Refused};
 use crate::routes::messages::new_message::{NewBokning, NewProvtagning, NewRecept, NewUppfoljning};
 use crate::routes::messages::view::{self, Message};
 use crate::state::AppState;
@@ -40,7 +41,8 @@ pub async fn create<D: Details>(
     let st = state.clone();
     let c = caller.clone();
     let named = named(&parsed);
-    logged_change(
+    let recipient = parsed.message.as_ref().map(|m| m.recipient_unit_id);
+    let result = logged_change(
         &state.pool,
         &caller,
         action::MESSAGE_CREATE,
@@ -80,6 +82,7 @@ pub async fn create<D: Details>(
                 reply_due_by: window.reply_due_by,
             };
             message::insert(conn, &row, &caller.hsa_id)?;
+            statistics::on_created(conn, &row)?;
             subject.message_id = Some(row.id);
             event::emit(
                 conn,
@@ -111,7 +114,14 @@ pub async fn create<D: Details>(
             ApiResponse::created(format!("/api/v1/messages/{}", created.id), &created)
         },
     )
-    .await
+    .await;
+    if let (Err(e), Some(unit)) = (&result, caller.unit_hsa_id.clone()) {
+        count_refusal(&state, refusing_rules(e), move |conn, rules| {
+            statistics::on_create_refused(conn, now, &unit, recipient, D::CATEGORY.as_str(), rules)
+        })
+        .await;
+    }
+    result
 }
 
 /// Send a prescription renewal.

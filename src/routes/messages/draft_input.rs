@@ -8,6 +8,7 @@ use crate::domain::attachments::is_attachment_field_name;
 use crate::domain::rules::{self, RuleViolation};
 use crate::error::{AppError, Violation};
 use crate::i18n::Msg;
+use crate::state::AppState;
 
 /// Moves attachment-like and unknown keys out of `obj`: attachment-like keys are collected in
 /// `attachments` (for the `BILAGA` rule), other unknown keys are reported as `UNKNOWN_FIELD`.
@@ -74,6 +75,34 @@ pub fn rule_violations(found: Vec<RuleViolation>, out: &mut Vec<Violation>) {
             v.field
         };
         out.push(Violation::new(v.code.as_str(), field, v.message));
+    }
+}
+
+/// The rules of the routine among a refusal's violations, each once, in reporting order —
+/// what the statistics count. Empty for any other error.
+pub fn refusing_rules(err: &AppError) -> Vec<String> {
+    let AppError::Unprocessable { violations, .. } = err else {
+        return Vec::new();
+    };
+    rules::RuleCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| violations.iter().any(|v| v.code == *c))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Counts a refusal for the statistics, after the refused request's transaction rolled back.
+/// Counting must not change the answer: a failure is logged and the refusal stands.
+pub async fn count_refusal<F>(state: &AppState, rules: Vec<String>, write: F)
+where
+    F: FnOnce(&mut diesel::PgConnection, &[String]) -> diesel::QueryResult<usize> + Send + 'static,
+{
+    if rules.is_empty() {
+        return;
+    }
+    if let Err(e) = crate::db::run(&state.pool, move |conn| Ok(write(conn, &rules)?)).await {
+        tracing::warn!(error = %e, "a refusal could not be counted for the statistics");
     }
 }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::access_log::action;
 use crate::auth::Caller;
-use crate::domain::lifecycle::Action;
+use crate::domain::lifecycle::{Action, Status};
 use crate::domain::narcotics::NarcoticsIndex;
 use crate::domain::rules::{self, ReplyDraft};
 use crate::error::{AppError, AppResult, Violation};
@@ -19,9 +19,12 @@ use crate::i18n::Msg;
 use crate::idempotency::Idempotency;
 use crate::models::event::kind;
 use crate::models::message::{self, ReplyRow};
+use crate::models::statistics;
 use crate::response::ApiResponse;
 use crate::routes::messages::change::{advance, change_message, decide, emit, Guards};
-use crate::routes::messages::draft_input::{refused, rule_violations, scan_keys, Refused};
+use crate::routes::messages::draft_input::{
+    count_refusal, refused, refusing_rules, rule_violations, scan_keys, Refused,
+};
 use crate::routes::messages::field_checks::check_text;
 use crate::routes::messages::view::Message;
 use crate::state::AppState;
@@ -158,11 +161,12 @@ pub async fn reply_to_message(
     let key = idem.prepared(&caller.hsa_id);
     let parsed = parse_reply(body.0);
     let st = state.clone();
-    change_message(
+    let message_id = id.into_inner();
+    let result = change_message(
         &state,
         &caller,
         action::MESSAGE_REPLY,
-        id.into_inner(),
+        message_id,
         Guards {
             key,
             if_match: if_match.0,
@@ -177,6 +181,10 @@ pub async fn reply_to_message(
             };
             let steps = decide(row, Action::Reply, party)?;
             advance(conn, row, steps, by, now, None)?;
+            if steps.contains(&Status::Answered) {
+                let outcome = reply.outcome.map(|o| o.as_str());
+                statistics::on_answered(conn, row, outcome)?;
+            }
             message::insert_reply(
                 conn,
                 &ReplyRow {
@@ -194,5 +202,13 @@ pub async fn reply_to_message(
             emit(conn, kind::MESSAGE_REPLIED, row, now)
         },
     )
-    .await
+    .await;
+    if let Err(e) = &result {
+        let at = state.clock.now();
+        count_refusal(&state, refusing_rules(e), move |conn, rules| {
+            statistics::on_reply_refused(conn, at, message_id, rules)
+        })
+        .await;
+    }
+    result
 }

@@ -1,0 +1,3 @@
+DROP TABLE rule_refusals;
+DROP TABLE message_answer_times;
+DROP TABLE message_stats;
