@@ -106,6 +106,48 @@ SELECT gen_random_uuid(), g.id, CASE WHEN from_kommun THEN region_id ELSE kommun
        'utfort', g.sent_at + interval '2 days'
 FROM gen g WHERE g.status IN ('answered', 'closed');
 
+-- The statistics the API keeps as it writes (src/models/statistics.rs), added for this chunk.
+-- Bench answers all come two days after sending; their working times are spread over
+-- 0–100 working hours by a hash of the id, so the answer-time histogram has as many rows to
+-- read as a real year would. Every 20th message also had a create refused by one rule.
+INSERT INTO message_stats AS s (sent_on, due_on, sender_unit_id, recipient_unit_id, category, shard,
+    sent, cancelled_wrong_patient, answered, answered_in_time, outcome_utfort)
+SELECT (sent_at AT TIME ZONE 'Europe/Stockholm')::date,
+       ((sent_at + interval '9 days') AT TIME ZONE 'Europe/Stockholm')::date,
+       CASE WHEN from_kommun THEN kommun_id ELSE region_id END,
+       CASE WHEN from_kommun THEN region_id ELSE kommun_id END,
+       category, 0, count(*),
+       count(*) FILTER (WHERE status = 'cancelled'),
+       count(*) FILTER (WHERE status IN ('answered', 'closed')),
+       count(*) FILTER (WHERE status IN ('answered', 'closed')),
+       count(*) FILTER (WHERE status IN ('answered', 'closed'))
+FROM gen GROUP BY 1, 2, 3, 4, 5
+ON CONFLICT (sent_on, sender_unit_id, recipient_unit_id, category, due_on, shard) DO UPDATE SET
+    sent = s.sent + EXCLUDED.sent,
+    cancelled_wrong_patient = s.cancelled_wrong_patient + EXCLUDED.cancelled_wrong_patient,
+    answered = s.answered + EXCLUDED.answered,
+    answered_in_time = s.answered_in_time + EXCLUDED.answered_in_time,
+    outcome_utfort = s.outcome_utfort + EXCLUDED.outcome_utfort;
+
+INSERT INTO message_answer_times AS a (sent_on, sender_unit_id, recipient_unit_id, category,
+    quarter, shard, n)
+SELECT (sent_at AT TIME ZONE 'Europe/Stockholm')::date,
+       CASE WHEN from_kommun THEN kommun_id ELSE region_id END,
+       CASE WHEN from_kommun THEN region_id ELSE kommun_id END,
+       category, abs(hashtext(id::text)) % 400, 0, count(*)
+FROM gen WHERE status IN ('answered', 'closed') GROUP BY 1, 2, 3, 4, 5
+ON CONFLICT (sent_on, sender_unit_id, recipient_unit_id, category, quarter, shard) DO UPDATE SET
+    n = a.n + EXCLUDED.n;
+
+INSERT INTO rule_refusals (at, refused_on, sender_unit_id, recipient_unit_id, category, operation,
+    rule_code)
+SELECT sent_at, (sent_at AT TIME ZONE 'Europe/Stockholm')::date,
+       CASE WHEN from_kommun THEN kommun_id ELSE region_id END,
+       CASE WHEN from_kommun THEN region_id ELSE kommun_id END, category, 'create',
+       (ARRAY['AKUT', 'BILAGA', 'NARKOTIKA', 'NYFORSKRIVNING', 'EJ_INSKRIVEN',
+              'OGILTIG_MOTTAGARE', 'EJ_LEGITIMERAD'])[1 + abs(hashtext(id::text || 'r')) % 7]
+FROM gen WHERE i % 20 = 0;
+
 -- Numbered as a feed reader would number them (see models::event).
 INSERT INTO events (seq, type, at, unit_ids, message_id, patient_id)
 SELECT (SELECT coalesce(max(seq), 0) FROM events) + row_number() OVER (ORDER BY g.sent_at),

@@ -47,6 +47,7 @@ TARGET_P99_MS = 25.0
 TARGET_GROWTH = 1.5
 TARGET_RSS_MB = 100.0
 TARGET_LOAD_S = 120.0
+TARGET_STATISTICS_MS = 500.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,6 +363,19 @@ def report(out, results_path):
     if not load_ok:
         fails.append("load_time")
 
+    stats_ms = [float(x) for x in meta.get("statistics_ms", "").split(",") if x]
+    stats = None
+    if stats_ms:
+        ordered = sorted(stats_ms)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        stats = {"requests": len(ordered), "median_ms": round(ordered[len(ordered) // 2], 1),
+                 "p95_ms": round(p95, 1), "max_ms": round(ordered[-1], 1),
+                 "query": meta.get("statistics_query"), "groups": int(meta.get("statistics_groups", 0)),
+                 "messages_in_year": int(meta.get("statistics_sent", 0)),
+                 "target_ms": TARGET_STATISTICS_MS, "pass": p95 < TARGET_STATISTICS_MS}
+        if not stats["pass"]:
+            fails.append("statistics")
+
     # ---- print
     pool = meta.get("pool")
     head = ["endpoint", "SQL", "req/s", "p50 ms", "p99 ms", "RSS MB", f"pgbench tps c{meta.get('connections')}",
@@ -434,6 +448,11 @@ def report(out, results_path):
           f"({meta.get('load_small_s')} s + {meta.get('load_rest_s')} s; VACUUM ANALYZE after, "
           f"{meta.get('vacuum_small_s')} s + {meta.get('vacuum_rest_s')} s, not counted; target < "
           f"{TARGET_LOAD_S:.0f} s) {'PASS' if load_ok else 'FAIL'}; {int(meta.get('messages_end', 0)):,} messages at the end")
+    if stats:
+        print(f"statistics: a year by month and receiving unit ({stats['messages_in_year']:,} messages, "
+              f"{stats['groups']} groups): median {stats['median_ms']:.1f} ms, p95 {stats['p95_ms']:.1f} ms, "
+              f"max {stats['max_ms']:.1f} ms over {stats['requests']} requests (target p95 < "
+              f"{TARGET_STATISTICS_MS:.0f} ms) {'PASS' if stats['pass'] else 'FAIL'}")
     print(f"machine: {meta.get('nproc')} cores ({meta.get('cpu_model')}), {int(meta.get('mem_total_mb', 0)):,} MB, "
           f"kernel {meta.get('kernel')}; PostgreSQL {meta.get('pg_version')} ({meta.get('pg_settings')}); "
           f"{meta.get('wrk_version')}; {meta.get('pgbench_version')}")
@@ -456,6 +475,7 @@ def report(out, results_path):
         },
         "endpoints": rows,
         "growth": growth,
+        "statistics": stats,
         "rss": {"vmhwm_mb": round(hwm_mb, 1), "max_vmrss_sample_mb": round(peak_sampled, 1),
                 "target_mb": TARGET_RSS_MB, "pass": rss_ok},
         "load": {

@@ -1,5 +1,5 @@
 //! The static web pages the API serves from the repository's `web/` folder: the reference
-//! client at `/app/`. Release builds embed the files; debug builds read them from disk, so a
+//! client at `/app/` and the statistics dashboard at `/statistik/`. Release builds embed the files; debug builds read them from disk, so a
 //! page can be edited without rebuilding.
 //!
 //! Pages call only the public API, from the same origin; a strict Content-Security-Policy
@@ -90,10 +90,17 @@ async fn app(req: HttpRequest, rest: web::Path<String>) -> Result<HttpResponse, 
     serve(&req, "app", &rest)
 }
 
+/// `GET /statistik/…`: the routine owners' dashboard.
+async fn statistik(req: HttpRequest, rest: web::Path<String>) -> Result<HttpResponse, AppError> {
+    serve(&req, "statistik", &rest)
+}
+
 /// Registers the sites (outside the documented API: they are pages, not operations).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::redirect("/app", "/app/"))
-        .route("/app/{rest:.*}", web::get().to(app));
+        .route("/app/{rest:.*}", web::get().to(app))
+        .service(web::redirect("/statistik", "/statistik/"))
+        .route("/statistik/{rest:.*}", web::get().to(statistik));
 }
 
 #[cfg(test)]
