@@ -12,11 +12,20 @@ Two browser contexts (two people, each with their own sessionStorage and stream)
   "utfört"; Kerstin's outbox shows it answered, without a reload.
 Also: Tab reaches the compose fields and the send button in order, every visible control has
 a label, and neither page logs a console error, throws, or trips the Content-Security-Policy.
+
+Then the statistics dashboard at /statistik/: a fixture written straight into the statistics
+tables (STATISTIK_FIXTURE below, with its hand-computed figures) is opened by the statistik
+persona, and every figure the dashboard shows — key figures, the share answered in time per
+month (chart and table), volumes per category, working hours per receiving unit, refusals per
+rule, the unit and category filters — must be the hand-computed one; the CSV download is
+parsed back; axe-core, labels, Tab order, console and CSP as for /app/.
 Each check waits at most TIMEOUT seconds and is then a FAIL; the table ends the run (exit 1 on
 any FAIL).
 """
 
 import argparse
+import csv
+import io
 import json
 import os
 import re
@@ -73,6 +82,176 @@ UNLABELLED_JS = """
   })
   .map((e) => e.id || e.name || e.outerHTML.slice(0, 60))
 """
+
+
+# --- The statistics dashboard's fixture --------------------------------------------------------
+#
+# Written straight into the tables GET /api/v1/statistics reads (migration 000013), for three
+# demo units: K = Halmstads kommun hemsjukvård (SE2321000115-DEMOK1380), VC = Vårdcentralen
+# Halmstad (SE2321000115-DEMOVC01), HY = Hylte kommun hemsjukvård (SE2321000115-DEMOK1315).
+# Every due day is in the past, so "open and overdue" = sent − cancelled − answered, for good.
+#
+# message_stats (one row R4 split over two shards: the API must add them up):
+# | row | sent on    | due on     | from → to | category    | sent | cancelled    | answered | in time | outcomes        |
+# | R1  | 2026-10-05 | 2026-10-14 | K → VC    | recept      | 6    | –            | 5        | 4       | utfört 4, ej 1  |
+# | R2  | 2026-10-12 | 2026-10-21 | K → VC    | provtagning | 3    | 1 annat      | 2        | 2       | kontakt 2       |
+# | R3  | 2026-10-20 | 2026-10-29 | VC → K    | uppfoljning | 1    | –            | 1        | 1       | inget 1         |
+# | R4  | 2026-11-03 | 2026-11-12 | K → VC    | recept      | 3+1  | –            | 3+1      | 2+0     | utfört 3+1      |
+# | R5  | 2026-11-10 | 2026-11-19 | K → VC    | bokning     | 3    | 1 fel mottag.| 0        | 0       | –               |
+# | R6  | 2026-11-17 | 2026-11-26 | VC → K    | provtagning | 2    | –            | 2        | 2       | utfört 2        |
+# | R7  | 2026-11-24 | 2026-12-03 | HY → VC   | uppfoljning | 1    | –            | 1        | 0       | ej utfört 1     |
+#
+# Open and overdue: R1 6−5 = 1, R5 3−1−0 = 2, the rest 0.
+# October:  sent 10, cancelled 1, answered 8, in time 7, overdue 1 → share 7 / (8 + 1) = 77,8 %
+# November: sent 10, cancelled 1, answered 7, in time 4, overdue 2 → share 4 / (7 + 2) = 44,4 %
+# Total:    sent 20, cancelled 2, answered 15, in time 11, overdue 3 → share 11 / 18 = 61,1 %
+# Per category: recept 10 sent / 9 answered / 0 cancelled; provtagning 5/4/1; uppföljning 2/2/0;
+# bokning 3/0/1.
+#
+# message_answer_times, working time to the first answer in quarter hours (h = quarter / 4):
+#   R1: q8 (2 h) ×2, q18 (4,5 h), q36 (9 h), q250 (62,5 h)   R2: q36 (9 h), q100 (25 h)
+#   R3: q6 (1,5 h)                                           R4: q8, q18, q36 (shard 1), q100
+#   R6: q30 (7,5 h), q45 (11,25 h)                           R7: q300 (75 h)
+# Nearest rank: the k-th smallest of n, k = ceil(p · n).
+#   VC receives R1, R2, R4, R7 — 12 answers: 2 2 2 4,5 4,5 9 9 9 25 25 62,5 75;
+#     median k = 6 → 9 h; 90th k = ceil(10,8) = 11 → 62,5 h.
+#   K receives R3, R6 — 3 answers: 1,5 7,5 11,25; median k = 2 → 7,5 h; 90th k = 3 → 11,25 h.
+#   All 15: 1,5 2 2 2 4,5 4,5 7,5 9 9 9 11,25 25 25 62,5 75; median k = 8 → 9 h; 90th k = 14 → 62,5 h.
+#   October's 8 (R1 R2 R3): 1,5 2 2 4,5 9 9 25 62,5 → median k = 4 → 4,5 h; 90th k = 8 → 62,5 h.
+#   November's 7 (R4 R6 R7): 2 4,5 7,5 9 11,25 25 75 → median k = 4 → 9 h; 90th k = 7 → 75 h.
+#
+# rule_refusals, by the day they happened (period 2026-10-01 – 2026-11-30):
+#   2026-09-30 AKUT (before the period: not counted), 10-06 AKUT, 10-07 NARKOTIKA, 10-21 AKUT,
+#   10-22 BILAGA, 11-04 AKUT (a reply), 11-05 NARKOTIKA, 11-18 EJ_INSKRIVEN (VC → K),
+#   11-20 OGILTIG_MOTTAGARE (from HY, no recipient), 12-01 NYFORSKRIVNING (after: not counted).
+#   Total: AKUT 3, BILAGA 1, NARKOTIKA 2, NYFORSKRIVNING 0, EJ_INSKRIVEN 1, OGILTIG_MOTTAGARE 1,
+#   EJ_LEGITIMERAD 0. October: AKUT 2, BILAGA 1, NARKOTIKA 1; November: AKUT 1, NARKOTIKA 1,
+#   EJ_INSKRIVEN 1, OGILTIG_MOTTAGARE 1.
+#
+# Filtered on unit K (sent or received): R7 and HY's refusal drop out → sent 19, answered 14,
+#   in time 11, overdue 3 → 11 / 17 = 64,7 %; the 14 answers without 75 h: median k = 7 → 7,5 h;
+#   OGILTIG_MOTTAGARE 0.
+# Filtered on category recept: R1 + R4 → sent 10, answered 9, in time 6, overdue 1 → 6 / 10 =
+#   60,0 %; answers 2 2 2 4,5 4,5 9 9 25 62,5: median k = 5 → 4,5 h.
+STATISTIK_FIXTURE = """
+BEGIN;
+CREATE TEMP TABLE u AS SELECT
+  (SELECT id FROM units WHERE hsa_id = 'SE2321000115-DEMOK1380') AS k,
+  (SELECT id FROM units WHERE hsa_id = 'SE2321000115-DEMOVC01') AS vc,
+  (SELECT id FROM units WHERE hsa_id = 'SE2321000115-DEMOK1315') AS hy;
+CREATE TEMP VIEW unit_of AS SELECT 'k' AS name, k AS id FROM u
+  UNION ALL SELECT 'vc', vc FROM u UNION ALL SELECT 'hy', hy FROM u;
+INSERT INTO message_stats (sent_on, due_on, sender_unit_id, recipient_unit_id, category, shard,
+  sent, cancelled_wrong_patient, cancelled_wrong_recipient, cancelled_other, answered,
+  answered_in_time, outcome_utfort, outcome_ej_utfort, outcome_kontakt_behovs, outcome_none)
+SELECT v.sent_on::date, v.due_on::date, s.id, r.id, v.category, v.shard, v.sent, v.cwp, v.cwr,
+       v.co, v.answered, v.in_time, v.utf, v.ej, v.kb, v.none
+FROM (VALUES
+  -- R1..R7 of the table above
+  ('2026-10-05', '2026-10-14', 'k',  'vc', 'recept',      0, 6, 0, 0, 0, 5, 4, 4, 1, 0, 0),
+  ('2026-10-12', '2026-10-21', 'k',  'vc', 'provtagning', 0, 3, 0, 0, 1, 2, 2, 0, 0, 2, 0),
+  ('2026-10-20', '2026-10-29', 'vc', 'k',  'uppfoljning', 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1),
+  ('2026-11-03', '2026-11-12', 'k',  'vc', 'recept',      0, 3, 0, 0, 0, 3, 2, 3, 0, 0, 0),
+  ('2026-11-03', '2026-11-12', 'k',  'vc', 'recept',      1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0),
+  ('2026-11-10', '2026-11-19', 'k',  'vc', 'bokning',     0, 3, 0, 1, 0, 0, 0, 0, 0, 0, 0),
+  ('2026-11-17', '2026-11-26', 'vc', 'k',  'provtagning', 0, 2, 0, 0, 0, 2, 2, 2, 0, 0, 0),
+  ('2026-11-24', '2026-12-03', 'hy', 'vc', 'uppfoljning', 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0)
+) AS v(sent_on, due_on, sn, rn, category, shard, sent, cwp, cwr, co, answered, in_time, utf, ej, kb, none)
+JOIN unit_of s ON s.name = v.sn JOIN unit_of r ON r.name = v.rn;
+INSERT INTO message_answer_times (sent_on, sender_unit_id, recipient_unit_id, category, quarter, shard, n)
+SELECT v.sent_on::date, s.id, r.id, v.category, v.quarter, v.shard, v.n
+FROM (VALUES
+  ('2026-10-05', 'k',  'vc', 'recept',        8, 0, 2),
+  ('2026-10-05', 'k',  'vc', 'recept',       18, 0, 1),
+  ('2026-10-05', 'k',  'vc', 'recept',       36, 0, 1),
+  ('2026-10-05', 'k',  'vc', 'recept',      250, 0, 1),
+  ('2026-10-12', 'k',  'vc', 'provtagning',  36, 0, 1),
+  ('2026-10-12', 'k',  'vc', 'provtagning', 100, 0, 1),
+  ('2026-10-20', 'vc', 'k',  'uppfoljning',   6, 0, 1),
+  ('2026-11-03', 'k',  'vc', 'recept',        8, 0, 1),
+  ('2026-11-03', 'k',  'vc', 'recept',       18, 0, 1),
+  ('2026-11-03', 'k',  'vc', 'recept',       36, 1, 1),
+  ('2026-11-03', 'k',  'vc', 'recept',      100, 0, 1),
+  ('2026-11-17', 'vc', 'k',  'provtagning',  30, 0, 1),
+  ('2026-11-17', 'vc', 'k',  'provtagning',  45, 0, 1),
+  ('2026-11-24', 'hy', 'vc', 'uppfoljning', 300, 0, 1)
+) AS v(sent_on, sn, rn, category, quarter, shard, n)
+JOIN unit_of s ON s.name = v.sn JOIN unit_of r ON r.name = v.rn;
+INSERT INTO rule_refusals (at, refused_on, sender_unit_id, recipient_unit_id, category, operation, rule_code)
+SELECT (v.day || ' 10:00 Europe/Stockholm')::timestamptz, v.day::date, s.id, r.id, v.category, v.op, v.rule
+FROM (VALUES
+  ('2026-09-30', 'k',  'vc', 'recept',      'create', 'AKUT'),
+  ('2026-10-06', 'k',  'vc', 'recept',      'create', 'AKUT'),
+  ('2026-10-07', 'k',  'vc', 'recept',      'create', 'NARKOTIKA'),
+  ('2026-10-21', 'k',  'vc', 'provtagning', 'create', 'AKUT'),
+  ('2026-10-22', 'k',  'vc', 'provtagning', 'create', 'BILAGA'),
+  ('2026-11-04', 'k',  'vc', 'recept',      'reply',  'AKUT'),
+  ('2026-11-05', 'k',  'vc', 'recept',      'create', 'NARKOTIKA'),
+  ('2026-11-18', 'vc', 'k',  'provtagning', 'create', 'EJ_INSKRIVEN'),
+  ('2026-11-20', 'hy', NULL, 'bokning',     'create', 'OGILTIG_MOTTAGARE'),
+  ('2026-12-01', 'k',  'vc', 'recept',      'create', 'NYFORSKRIVNING')
+) AS v(day, sn, rn, category, op, rule)
+JOIN unit_of s ON s.name = v.sn LEFT JOIN unit_of r ON r.name = v.rn;
+COMMIT;
+"""
+STATS_FROM, STATS_TO = "2026-10-01", "2026-11-30"
+# What the dashboard must show for the period (texts as shown: decimal comma, "h" for hours).
+EXPECT_KEY = {"kf-sent": "20", "kf-share": "61,1 %", "kf-share-of": "11 av 18 avgjorda (mål 100,0 %)",
+              "kf-overdue": "3", "kf-median": "9 h", "kf-p90": "90:e percentilen 62,5 h (15 svar)"}
+# Month | sent | answered | in time | open and overdue | share
+EXPECT_MONTHS = [["okt 2026", "10", "8", "7", "1", "77,8 %"],
+                 ["nov 2026", "10", "7", "4", "2", "44,4 %"]]
+EXPECT_SHARES = {"2026-10": 7 / 9, "2026-11": 4 / 9}
+# Category | sent | answered | cancelled
+EXPECT_CATEGORIES = [["Receptförnyelse", "10", "9", "0"], ["Provtagning", "5", "4", "1"],
+                     ["Uppföljning", "2", "2", "0"], ["Bokning", "3", "0", "1"]]
+# Receiving unit | sent | answers | median h | 90th percentile h
+EXPECT_UNITS = [["Halmstads kommun hemsjukvård (demo)", "3", "3", "7,5", "11,25"],
+                ["Vårdcentralen Halmstad (demo)", "17", "12", "9", "62,5"]]
+# Rule | what it means | refusals
+EXPECT_RULES = [["AKUT", "Akut ärende", "3"], ["BILAGA", "Bilaga eller inbäddat dokument", "1"],
+                ["NARKOTIKA", "Narkotikaklassat läkemedel", "2"], ["NYFORSKRIVNING", "Nyförskrivning", "0"],
+                ["EJ_INSKRIVEN", "Patienten är inte inskriven", "1"],
+                ["OGILTIG_MOTTAGARE", "Ogiltig mottagare", "1"], ["EJ_LEGITIMERAD", "Ej legitimerad personal", "0"]]
+# The CSV of group_by=month: the columns after the month, then the total row.
+CSV_RULES = ["AKUT", "BILAGA", "NARKOTIKA", "NYFORSKRIVNING", "EJ_INSKRIVEN", "OGILTIG_MOTTAGARE", "EJ_LEGITIMERAD"]
+CSV_HEADER = (["månad", "skickade", "återkallade: fel patient", "återkallade: fel mottagare",
+               "återkallade: annat", "besvarade", "besvarade i tid", "andel besvarade i tid (%)",
+               "öppna och försenade", "arbetstimmar till svar: median",
+               "arbetstimmar till svar: 90:e percentilen", "utfall: utfört", "utfall: ej utfört",
+               "utfall: kontakt behövs", "utfall: inget angivet"]
+              + [f"stoppade av regeln {r}" for r in CSV_RULES])
+CSV_ROWS = [
+    "2026-10;10;0;0;1;8;7;77,8;1;4,50;62,50;4;1;2;1;2;1;1;0;0;0;0".split(";"),
+    "2026-11;10;0;1;0;7;4;44,4;2;9,00;75,00;6;1;0;0;1;0;1;0;1;1;0".split(";"),
+    "totalt;20;0;1;1;15;11;61,1;3;9,00;62,50;10;2;2;1;3;1;2;0;1;1;0".split(";"),
+]
+# The dashboard's controls, in the order Tab must reach them.
+STATS_TAB_ORDER = ["f-from", "f-to", "f-unit", "f-category", "f-show", "csv-group", "csv-download"]
+
+TABLE_JS = """
+(id) => [...document.querySelectorAll('#' + id + ' tbody tr')]
+  .map((tr) => [...tr.children].map((c) => c.textContent.replace(/[\\u00a0\\u202f]/g, ' ').trim()))
+"""
+SVG_VALUES_JS = """
+(id) => [...document.querySelectorAll('#' + id + ' svg[role="img"] text.c-value')]
+  .map((t) => t.textContent.replace(/[\\u00a0\\u202f]/g, ' ').trim())
+"""
+
+
+def load_statistik_fixture():
+    """Writes STATISTIK_FIXTURE into the server's database (DATABASE_URL, as browser-check
+    exports it) with psql, through script/bootstrap --psql."""
+    db = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([os.path.join(root, "script", "bootstrap"), "--psql", "-d", db, "-q", "-v", "ON_ERROR_STOP=1"],
+                          input=STATISTIK_FIXTURE, text=True, capture_output=True)
+    if done.returncode != 0:
+        raise AssertionError(f"psql failed: {done.stderr.strip()[:300]}")
+
+
+def norm(text):
+    return re.sub(r"[\u00a0\u202f]", " ", text or "").strip()
 
 
 def log(text):
@@ -210,6 +389,205 @@ def axe(page):
 def subsequence(want, got):
     it = iter(got)
     return all(any(w == g for g in it) for w in want)
+
+
+def statistik_checks(browser, args, shots):
+    """The dashboard against STATISTIK_FIXTURE, as the statistik persona."""
+    stat_token, nurse_token = os.environ["STATISTIK_TOKEN"], os.environ["NURSE_TOKEN"]
+    fixture_ok = check("statistik: fixture", "STATISTIK_FIXTURE written to the statistics tables with psql",
+                       lambda: (load_statistik_fixture() or True, "message_stats 8 rows, message_answer_times 14, "
+                                                                    "rule_refusals 10"))
+    stat = Person(browser, "statistiker", args.base)
+    sp = stat.page
+    table = lambda ident: sp.evaluate(TABLE_JS, ident)  # noqa: E731
+    values = lambda ident: sp.evaluate(SVG_VALUES_JS, ident)  # noqa: E731
+
+    def show(unit="", category=""):
+        sp.get_by_label("Från och med", exact=True).fill(STATS_FROM)
+        sp.get_by_label("Till och med", exact=True).fill(STATS_TO)
+        sp.get_by_label("Enhet (skickat eller mottaget)").select_option(unit)
+        sp.get_by_label("Kategori", exact=True).select_option(category)
+        sp.get_by_role("button", name="Visa", exact=True).click()
+        want = f"from={STATS_FROM}&to={STATS_TO}" + (f"&unit_id={unit}" if unit else "") + \
+            (f"&category={category}" if category else "")
+        sp.wait_for_selector(f"body[data-state='loaded'][data-loaded='{want}']")
+
+    def sign_in():
+        sp.goto(args.base + "/statistik/")
+        sp.wait_for_selector("body[data-ready]")
+        sp.get_by_label("Token").fill(stat_token)
+        sp.get_by_role("button", name="Logga in").click()
+        sp.wait_for_selector("body[data-state='loaded']")
+        who = norm(sp.locator("#who-text").inner_text())
+        show()
+        return fixture_ok and "Statistik Demo" in who, f"'{who}'; period {STATS_FROM} – {STATS_TO} shown"
+    signed_in = check("statistik: sign in", "a statistik token opens the dashboard; period chosen", sign_in)
+
+    def key_figures():
+        got = {k: norm(sp.locator(f"#{k}").inner_text()) for k in EXPECT_KEY}
+        wrong = {k: (v, EXPECT_KEY[k]) for k, v in got.items() if v != EXPECT_KEY[k]}
+        return not wrong, f"wrong (got, want): {wrong}" if wrong else \
+            f"sent {got['kf-sent']}, in time {got['kf-share']}, overdue {got['kf-overdue']}, median {got['kf-median']}"
+
+    def months():
+        rows = table("table-months")
+        labels = values("chart-months")
+        points = sp.evaluate("""() => {
+            const s = document.querySelector('#chart-months svg[role="img"]');
+            const y0 = Number(s.dataset.y0), y100 = Number(s.dataset.y100);
+            return [...s.querySelectorAll('circle.c-point')].map((c) =>
+              [c.dataset.month, (y0 - Number(c.getAttribute('cy'))) / (y0 - y100)]);
+        }""")
+        goal = sp.evaluate("""() => {
+            const s = document.querySelector('#chart-months svg[role="img"]');
+            const g = s.querySelector('line.c-goal');
+            return [Number(g.getAttribute('y1')) === Number(s.dataset.y100), g.getAttribute('y1') === g.getAttribute('y2'),
+                    getComputedStyle(g).strokeDasharray, (s.querySelector('text.c-goal-label') || {}).textContent];
+        }""")
+        placed = all(abs(share - EXPECT_SHARES.get(m, -1)) < 0.005 for m, share in points) and len(points) == 2
+        want_labels = [r[5] for r in EXPECT_MONTHS]
+        ok = rows == EXPECT_MONTHS and [norm(x) for x in labels] == want_labels and placed and goal[0] and goal[1] \
+            and goal[2] not in ("none", "") and norm(goal[3]) == "Mål 100,0 %"
+        return ok, (f"table {rows}; points at {[(m, round(v, 3)) for m, v in points]}, labelled {labels}; "
+                    f"goal at 100 %: {goal[0]}, dashed '{goal[2]}'")
+
+    def categories():
+        rows = table("table-categories")
+        want_bars = [v for r in EXPECT_CATEGORIES for v in r[1:]]
+        bars = values("chart-categories")
+        patterns = sp.evaluate("""() => [...document.querySelectorAll('#chart-categories svg[role="img"] rect.s-b, '
+            + '#chart-categories svg[role="img"] rect.s-c')].every((r) => /^url\\(#/.test(r.getAttribute('fill') || ''))""")
+        return rows == EXPECT_CATEGORIES and bars == want_bars and patterns, \
+            f"table {rows}; bar labels {bars}; answered/cancelled bars patterned: {patterns}"
+
+    def units():
+        rows = table("table-units")
+        bars = values("chart-units")
+        want_bars = [f"{v} h" for r in EXPECT_UNITS for v in r[3:]]
+        return rows == EXPECT_UNITS and bars == want_bars, f"table {rows}; bar labels {bars}"
+
+    def rules():
+        rows = table("table-rules")
+        bars = values("chart-rules")
+        return rows == EXPECT_RULES and bars == [r[2] for r in EXPECT_RULES], f"table {rows}; bar labels {bars}"
+
+    for name, expectation, fn in [
+        ("statistik: key figures", "sent 20, 61,1 % in time (11 of 18), 3 overdue, median 9 h, p90 62,5 h", key_figures),
+        ("statistik: share in time per month", "okt 77,8 %, nov 44,4 % in table, labels and point heights; "
+         "dashed goal at 100 %", months),
+        ("statistik: volumes per category", "sent/answered/cancelled per category in table and bars", categories),
+        ("statistik: working hours per receiving unit", "K 7,5 / 11,25 h, VC 9 / 62,5 h (median / p90)", units),
+        ("statistik: refusals per rule", "all seven rules: AKUT 3, BILAGA 1, NARKOTIKA 2, …", rules),
+    ]:
+        check(name, expectation, (lambda fn=fn: fn() if signed_in else (False, "not reached")))
+
+    if signed_in:
+        sp.evaluate("() => window.scrollTo(0, document.getElementById('filters').offsetTop - 8)")
+        shots["statistik"] = os.path.join(args.screenshots, "statistik.png")
+        sp.screenshot(path=shots["statistik"])
+        check("axe: statistics dashboard", "no WCAG A/AA violation", lambda: axe(sp))
+
+    def labels_and_tab():
+        if not signed_in:
+            return False, "not reached"
+        missing = sp.evaluate(UNLABELLED_JS)
+        sp.focus("#f-from")
+        seen = ["f-from"]
+        for _ in range(60):
+            sp.keyboard.press("Tab")
+            ident = sp.evaluate("() => document.activeElement && document.activeElement.id")
+            seen.append(ident or "?")
+            if ident == "csv-download":
+                break
+        # Date inputs take several Tab stops of their own (day, month, year): count each id once.
+        order = [x for i, x in enumerate(seen) if x != "?" and (i == 0 or seen[i - 1] != x)]
+        ok = not missing and subsequence(STATS_TAB_ORDER, order)
+        return ok, f"unlabelled: {missing or 'none'}; Tab: {' → '.join(order)}"
+    check("statistik: labels and Tab order", "every control labelled; filters, Visa, then the CSV controls",
+          labels_and_tab)
+
+    def filter_unit():
+        if not signed_in:
+            return False, "not reached"
+        unit = sp.evaluate("""() => [...document.querySelectorAll('#f-unit option')]
+            .find((o) => o.textContent.includes('SE2321000115-DEMOK1380')).value""")
+        show(unit=unit)
+        got = [norm(sp.locator(f"#{k}").inner_text()) for k in ("kf-sent", "kf-share", "kf-median")]
+        ogiltig = [r for r in table("table-rules") if r[0] == "OGILTIG_MOTTAGARE"][0][2]
+        show(category="recept")
+        got_cat = [norm(sp.locator(f"#{k}").inner_text()) for k in ("kf-sent", "kf-share", "kf-median")]
+        cats = [r[0] for r in table("table-categories")]
+        show()
+        ok = got == ["19", "64,7 %", "7,5 h"] and ogiltig == "0" and got_cat == ["10", "60,0 %", "4,5 h"] \
+            and cats == ["Receptförnyelse"]
+        return ok, (f"unit Halmstads kommun: sent/share/median {got}, OGILTIG_MOTTAGARE {ogiltig}; "
+                    f"category recept: {got_cat}, categories shown {cats}")
+    check("statistik: filters", "unit K: 19, 64,7 %, 7,5 h, OGILTIG_MOTTAGARE 0; recept: 10, 60,0 %, 4,5 h",
+          filter_unit)
+
+    def csv_download():
+        if not signed_in:
+            return False, "not reached"
+        sp.get_by_label("Rader i filen").select_option("month")
+        with sp.expect_download() as info:
+            sp.get_by_role("button", name="Ladda ner CSV").click()
+        download = info.value
+        path = os.path.join(args.screenshots, "..", "statistik.csv")
+        download.save_as(path)
+        raw = open(path, "rb").read()
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        text = raw.decode("utf-8-sig")
+        crlf = text.count("\r\n") == text.count("\n")
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+        ok = bom and crlf and rows == [CSV_HEADER] + CSV_ROWS and \
+            download.suggested_filename == f"samverkan-statistik-{STATS_FROM}-{STATS_TO}.csv"
+        shown = " | ".join(";".join(r[:9]) + ";…" for r in rows[1:])
+        return ok, (f"{download.suggested_filename}: BOM {bom}, CRLF {crlf}, {len(rows)} rows, header as "
+                    f"expected: {rows[:1] == [CSV_HEADER]}; {shown}")
+    check("statistik: CSV download", "Accept: text/csv saved as a file; BOM, ';', decimal comma; the "
+          "hand-computed rows", csv_download)
+
+    def printed():
+        if not signed_in:
+            return False, "not reached"
+        sp.emulate_media(media="print")
+        try:
+            hidden = sp.locator("#filters").is_hidden() and sp.locator("#csv-download").is_hidden()
+            charts = sp.locator("svg[role='img']:visible").count()
+            tables = sp.locator("table.data:visible").count()
+        finally:
+            sp.emulate_media(media="screen")
+        return hidden and charts == 4 and tables == 4, \
+            f"print: controls hidden {hidden}, {charts} charts and {tables} tables shown"
+    check("statistik: print stylesheet", "controls hidden; the four charts and their tables printed", printed)
+
+    def wrong_role():
+        visitor = Person(browser, "nurse-on-statistik", args.base)  # its 403 is logged: not counted
+        vp = visitor.page
+        vp.goto(args.base + "/statistik/")
+        vp.get_by_label("Token").fill(nurse_token)
+        vp.get_by_role("button", name="Logga in").click()
+        vp.wait_for_selector("#problem[data-code='ROLE_REQUIRED']:not([hidden])")
+        title = norm(vp.locator("#problem .problem-title").inner_text())
+        out = vp.locator("#dashboard").is_hidden() and vp.evaluate("() => sessionStorage.length") == 0
+        visitor.ctx.close()
+        return out, f"403 ROLE_REQUIRED shown ('{title}'); dashboard hidden, no token kept: {out}"
+    check("statistik: other roles refused", "a nurse's token: ROLE_REQUIRED shown, nothing kept", wrong_role)
+
+    def sign_out():
+        if not signed_in:
+            return False, "not reached"
+        sp.get_by_role("button", name="Logga ut").click()
+        sp.wait_for_selector("#view-signin:not([hidden])")
+        return sp.evaluate("() => sessionStorage.length") == 0, "token forgotten"
+    check("statistik: sign out", "Logga ut forgets the token", sign_out)
+
+    csp = stat.csp()
+    check("statistiker: no console errors", "no console error, no uncaught exception",
+          lambda: (not stat.errors, "; ".join(stat.errors)[:200] or "none"))
+    check("statistiker: no CSP violations", "no securitypolicyviolation",
+          lambda: (not csp, "; ".join(csp)[:200] or "none"))
+    stat.ctx.close()
 
 
 def main():
@@ -507,6 +885,9 @@ def main():
                   lambda person=person: (not person.errors, "; ".join(person.errors)[:200] or "none"))
             check(f"{person.name}: no CSP violations", "no securitypolicyviolation",
                   lambda csp=csp: (not csp, "; ".join(csp)[:200] or "none"))
+
+        # --- The statistics dashboard (/statistik/) ------------------------------------------
+        statistik_checks(browser, args, shots)
 
         browser.close()
 

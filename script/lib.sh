@@ -94,8 +94,9 @@ sv_http_status() {
     esac
 }
 
-# sv_demo_tokens BIN: mints the five demo tokens `script/server` prints and README uses, into
-# NURSE_TOKEN, DOCTOR_TOKEN, ADMIN_TOKEN, AUDITOR_TOKEN and INTEGRATION_TOKEN (valid 12 hours;
+# sv_demo_tokens BIN: mints the six demo tokens `script/server` prints and README uses, into
+# NURSE_TOKEN, DOCTOR_TOKEN, ADMIN_TOKEN, AUDITOR_TOKEN, INTEGRATION_TOKEN and STATISTIK_TOKEN
+# (valid 12 hours;
 # BIN's `token` subcommand signs with SAMVERKAN_JWT_HS256_SECRET).
 sv_mint() {
     local bin=$1 token
@@ -118,6 +119,9 @@ sv_demo_tokens() {
     INTEGRATION_TOKEN=$(sv_mint "$bin" --sub SE2321000115-DEMOINT1 --unit SE2321000115-DEMOVC01 \
         --name "Integration Demo" --role integration --units SE2321000115-DEMOVC01 \
         --units SE2321000115-DEMOK1380 --ttl-minutes 720)
+    # The routine's owners: statistics only, no acting unit.
+    STATISTIK_TOKEN=$(sv_mint "$bin" --sub SE2321000115-DEMOP0006 --name "Statistik Demo" \
+        --role statistik --ttl-minutes 720)
 }
 
 # sv_webhook_python: prints the python of .local/venv-webhooks, with the Standard Webhooks

@@ -6,7 +6,8 @@
 Every ```sh block from the section "Calling the API with curl" up to "Performance" runs, in
 order, in one bash process (so a variable set in one block is there for the next), with
 `set -euo pipefail`, the README's `http://127.0.0.1:8080` replaced by BASE_URL, and the demo
-tokens (NURSE_TOKEN, DOCTOR_TOKEN, ADMIN_TOKEN, AUDITOR_TOKEN, INTEGRATION_TOKEN) in the
+tokens (NURSE_TOKEN, DOCTOR_TOKEN, ADMIN_TOKEN, AUDITOR_TOKEN, INTEGRATION_TOKEN,
+STATISTIK_TOKEN) in the
 environment, as `script/server` prints them. A block preceded by the line
 `<!-- readme-check: skip -->` is not run (one that starts a server, say).
 

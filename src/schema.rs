@@ -211,6 +211,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    statistics_cursor (id) {
+        id -> Int4,
+        seq -> Int8,
+    }
+}
+
+diesel::table! {
     stream_tickets (ticket_hash) {
         ticket_hash -> Bytea,
         caller -> Text,
@@ -307,6 +314,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     patient_relations,
     patients,
     rule_refusals,
+    statistics_cursor,
     stream_tickets,
     units,
     webhook_deliveries,

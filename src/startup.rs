@@ -235,6 +235,7 @@ fn blocking_threads_per_worker(pool_size: u32, workers: usize) -> usize {
 pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Result<()> {
     let state = web::Data::new(state);
     spawn_housekeeping(state.pool.clone());
+    spawn_statistics(state.pool.clone());
     // Every process delivers webhooks unless told not to; replicas share the due deliveries
     // (SKIP LOCKED). The client is built either way, so a bad CA file stops every process.
     let dispatcher = crate::webhooks::dispatcher::Dispatcher::new(
@@ -288,6 +289,25 @@ pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Res
         .bind(config.bind)?
         .run()
         .await
+}
+
+/// Every 10 s: the statistics follow the feed (see `models::statistics::catch_up`), so a
+/// statistics request finds only seconds of backlog. A failure is logged and retried.
+fn spawn_statistics(pool: crate::db::DbPool) {
+    actix_web::rt::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
+        loop {
+            every.tick().await;
+            let batch = crate::routes::statistics::CATCH_UP_BATCH;
+            if let Err(e) = crate::db::run(&pool, move |conn| {
+                Ok(crate::models::statistics::catch_up(conn, batch, 20)?)
+            })
+            .await
+            {
+                tracing::warn!(error = %e, "statistics could not catch up with the feed");
+            }
+        }
+    });
 }
 
 /// Hourly: removes idempotency keys past their 48 hours (they are promised for 24).

@@ -1,5 +1,5 @@
 -- POST /api/v1/messages/{category} — the statements the API runs for one accepted message, in
--- its one transaction (src/routes/messages/create.rs via src/access_log.rs): 12 statements, all
+-- its one transaction (src/routes/messages/create.rs via src/access_log.rs): 11 statements, all
 -- prepared; the answer is built from what the transaction read and wrote (no read-back).
 -- Captured from the PostgreSQL log (log_statement = 'all'); bench/run re-captures and compares
 -- on every run.
@@ -18,7 +18,7 @@ SELECT row_pid FROM bench_create_rows WHERE n = :row_n \gset
 \set loaded 1
 \endif
 -- bench-only: what the API makes in Rust (a new id, the clock, the reply window, a request id).
-SELECT u AS mid, t AS now, t + interval '2 days' AS expected_from, t + interval '9 days' AS due_by, (t AT TIME ZONE 'Europe/Stockholm')::date AS today, ((t + interval '9 days') AT TIME ZONE 'Europe/Stockholm')::date AS due_on, gen_random_uuid()::text AS rid FROM (SELECT gen_random_uuid() AS u, clock_timestamp() AS t) AS x \gset
+SELECT u AS mid, t AS now, t + interval '2 days' AS expected_from, t + interval '9 days' AS due_by, (t AT TIME ZONE 'Europe/Stockholm')::date AS today, gen_random_uuid()::text AS rid FROM (SELECT gen_random_uuid() AS u, clock_timestamp() AS t) AS x \gset
 BEGIN;
 SELECT "units"."id", "units"."hsa_id", "units"."name", "units"."kind", "units"."municipality_code", "units"."specialty", "units"."participating", "units"."active", "units"."created_at", "units"."updated_at" FROM "units" WHERE ("units"."hsa_id_norm" = :unit_hsa) LIMIT :one;
 SELECT "units"."id", "units"."hsa_id", "units"."name", "units"."kind", "units"."municipality_code", "units"."specialty", "units"."participating", "units"."active", "units"."created_at", "units"."updated_at" FROM "units" WHERE ("units"."id" = :recipient_id) LIMIT :one;
@@ -27,7 +27,6 @@ SELECT ((EXISTS (SELECT "patient_relations"."unit_id", "patient_relations"."pati
 SELECT "enrollments"."id", "enrollments"."patient_id", "enrollments"."unit_id", "enrollments"."municipality_code", "enrollments"."start_date", "enrollments"."end_date", "enrollments"."started_by", "enrollments"."ended_by", "enrollments"."created_at", "enrollments"."ended_at" FROM "enrollments" WHERE ((("enrollments"."patient_id" = :row_pid) AND ("enrollments"."start_date" <= :today)) AND (("enrollments"."end_date" IS NULL) OR ("enrollments"."end_date" >= :today))) ORDER BY "enrollments"."start_date" DESC LIMIT :one;
 INSERT INTO "messages" ("id", "category", "status", "patient_id", "sender_unit_id", "recipient_unit_id", "sender_hsa_id", "sender_name", "sender_profession", "subject", "body", "details", "sent_at", "reply_expected_from", "reply_due_by") VALUES (:mid, :category, :status_sent, :row_pid, :unit_id, :recipient_id, :actor_hsa, :actor_name, :actor_profession, :subject, :body, :details, :now, :expected_from, :due_by);
 INSERT INTO "message_status_changes" ("message_id", "to_status", "at", "actor_hsa_id", "actor_unit_id") VALUES (:mid, :status_sent, :now, :actor_hsa, :unit_id);
-INSERT INTO message_stats (sent_on, due_on, sender_unit_id, recipient_unit_id, category, shard, sent) VALUES (:today, :due_on, :unit_id, :recipient_id, :category, (pg_backend_pid() % 16)::smallint, 1) ON CONFLICT (sent_on, sender_unit_id, recipient_unit_id, category, due_on, shard) DO UPDATE SET sent = message_stats.sent + 1;
 INSERT INTO "events" ("type", "at", "unit_ids", "message_id", "patient_id") VALUES (:event_type, :now, :event_units, :mid, :row_pid);
 INSERT INTO "access_log" ("actor_hsa_id", "actor_name", "unit_id", "unit_hsa_id", "action", "outcome", "patient_id", "message_id", "request_id", "actor_role", "commission_hsa_id") VALUES (:actor_hsa, :actor_name, :unit_id, :unit_hsa, :action, :outcome, :row_pid, :mid, :rid, :actor_role, :commission);
 COMMIT;

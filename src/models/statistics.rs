@@ -1,18 +1,18 @@
 //! The routine's follow-up figures (see migration 000013): counters per Stockholm sending day,
-//! parties and category, a histogram of working time to the first answer, and each refusal by
-//! a rule. Written in the transaction of the change they count; read by `GET /statistics`.
-//! No patient data.
+//! parties and category and a histogram of working time to the first answer, kept up to date
+//! from the event feed by [`catch_up`]; each refusal by a rule, written when it happens. Read
+//! by `GET /statistics`. No patient data.
 
 use diesel::prelude::*;
 use diesel::sql_types::{
-    BigInt, Date as SqlDate, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+    Array, BigInt, Date as SqlDate, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::domain::reply_window::to_stockholm;
 use crate::domain::working_time;
-use crate::models::message::MessageRow;
+use crate::models::event::kind;
 
 /// Quarter hours: the resolution of the answer-time histogram.
 pub const QUARTER_MINUTES: i64 = 15;
@@ -21,94 +21,236 @@ fn stockholm_date(t: OffsetDateTime) -> Date {
     to_stockholm(t).date()
 }
 
-/// Counts a new message.
-pub fn on_created(conn: &mut PgConnection, row: &MessageRow) -> QueryResult<()> {
-    diesel::sql_query(
-        "INSERT INTO message_stats (sent_on, due_on, sender_unit_id, recipient_unit_id, category, \
-         shard, sent) VALUES ($1, $2, $3, $4, $5, (pg_backend_pid() % 16)::smallint, 1) \
-         ON CONFLICT (sent_on, sender_unit_id, recipient_unit_id, category, due_on, shard) \
-         DO UPDATE SET sent = message_stats.sent + 1",
-    )
-    .bind::<SqlDate, _>(stockholm_date(row.sent_at))
-    .bind::<SqlDate, _>(stockholm_date(row.reply_due_by))
-    .bind::<SqlUuid, _>(row.sender_unit_id)
-    .bind::<SqlUuid, _>(row.recipient_unit_id)
-    .bind::<Text, _>(row.category.as_str())
-    .execute(conn)
-    .map(|_| ())
+/// The advisory lock under which one process at a time brings the figures up to date.
+const PROJECTION_LOCK: i64 = 0x5a4d_5717;
+
+/// One event of the feed with the facts of its message that the figures need.
+#[derive(Debug, QueryableByName)]
+struct FedEvent {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Timestamptz)]
+    at: OffsetDateTime,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    sent_at: Option<OffsetDateTime>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    reply_due_by: Option<OffsetDateTime>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    sender_unit_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    recipient_unit_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    category: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    answered_at: Option<OffsetDateTime>,
+    #[diesel(sql_type = Nullable<Text>)]
+    cancel_reason: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    outcome: Option<String>,
 }
 
-/// Counts the first answer of a message (`row.answered_at` set), with its outcome and the
-/// working time it took.
-pub fn on_answered(
-    conn: &mut PgConnection,
-    row: &MessageRow,
-    outcome: Option<&str>,
-) -> QueryResult<()> {
-    let Some(at) = row.answered_at else {
-        return Ok(());
-    };
-    let is = |o: &str| i32::from(outcome == Some(o));
-    diesel::sql_query(
-        "INSERT INTO message_stats (sent_on, due_on, sender_unit_id, recipient_unit_id, category, \
-         shard, answered, answered_in_time, outcome_utfort, outcome_ej_utfort, \
-         outcome_kontakt_behovs, outcome_none) \
-         VALUES ($1, $2, $3, $4, $5, (pg_backend_pid() % 16)::smallint, 1, $6, $7, $8, $9, $10) \
-         ON CONFLICT (sent_on, sender_unit_id, recipient_unit_id, category, due_on, shard) \
-         DO UPDATE SET answered = message_stats.answered + 1, \
-           answered_in_time = message_stats.answered_in_time + EXCLUDED.answered_in_time, \
-           outcome_utfort = message_stats.outcome_utfort + EXCLUDED.outcome_utfort, \
-           outcome_ej_utfort = message_stats.outcome_ej_utfort + EXCLUDED.outcome_ej_utfort, \
-           outcome_kontakt_behovs = message_stats.outcome_kontakt_behovs + EXCLUDED.outcome_kontakt_behovs, \
-           outcome_none = message_stats.outcome_none + EXCLUDED.outcome_none",
-    )
-    .bind::<SqlDate, _>(stockholm_date(row.sent_at))
-    .bind::<SqlDate, _>(stockholm_date(row.reply_due_by))
-    .bind::<SqlUuid, _>(row.sender_unit_id)
-    .bind::<SqlUuid, _>(row.recipient_unit_id)
-    .bind::<Text, _>(row.category.as_str())
-    .bind::<Integer, _>(i32::from(at <= row.reply_due_by))
-    .bind::<Integer, _>(is("utfort"))
-    .bind::<Integer, _>(is("ej_utfort"))
-    .bind::<Integer, _>(is("kontakt_behovs"))
-    .bind::<Integer, _>(i32::from(outcome.is_none()))
-    .execute(conn)?;
-    let quarter = working_time::minutes_between(row.sent_at, at) / QUARTER_MINUTES;
-    diesel::sql_query(
-        "INSERT INTO message_answer_times (sent_on, sender_unit_id, recipient_unit_id, category, \
-         quarter, shard, n) VALUES ($1, $2, $3, $4, $5, (pg_backend_pid() % 16)::smallint, 1) \
-         ON CONFLICT (sent_on, sender_unit_id, recipient_unit_id, category, quarter, shard) \
-         DO UPDATE SET n = message_answer_times.n + 1",
-    )
-    .bind::<SqlDate, _>(stockholm_date(row.sent_at))
-    .bind::<SqlUuid, _>(row.sender_unit_id)
-    .bind::<SqlUuid, _>(row.recipient_unit_id)
-    .bind::<Text, _>(row.category.as_str())
-    .bind::<Integer, _>(i32::try_from(quarter).unwrap_or(i32::MAX))
-    .execute(conn)
-    .map(|_| ())
+type Parties = (Date, Uuid, Uuid, String);
+
+/// Parties as columns, for `unnest`.
+#[derive(Default)]
+struct KeyColumns {
+    sent_on: Vec<Date>,
+    sender: Vec<Uuid>,
+    recipient: Vec<Uuid>,
+    category: Vec<String>,
 }
 
-/// Counts a cancelled message by its reason (`wrong_patient`, `wrong_recipient`, `other`).
-pub fn on_cancelled(conn: &mut PgConnection, row: &MessageRow, reason: &str) -> QueryResult<()> {
-    let column = match reason {
-        "wrong_patient" => "cancelled_wrong_patient",
-        "wrong_recipient" => "cancelled_wrong_recipient",
-        _ => "cancelled_other",
-    };
-    diesel::sql_query(format!(
-        "INSERT INTO message_stats (sent_on, due_on, sender_unit_id, recipient_unit_id, category, \
-         shard, {column}) VALUES ($1, $2, $3, $4, $5, (pg_backend_pid() % 16)::smallint, 1) \
-         ON CONFLICT (sent_on, sender_unit_id, recipient_unit_id, category, due_on, shard) \
-         DO UPDATE SET {column} = message_stats.{column} + 1"
-    ))
-    .bind::<SqlDate, _>(stockholm_date(row.sent_at))
-    .bind::<SqlDate, _>(stockholm_date(row.reply_due_by))
-    .bind::<SqlUuid, _>(row.sender_unit_id)
-    .bind::<SqlUuid, _>(row.recipient_unit_id)
-    .bind::<Text, _>(row.category.as_str())
-    .execute(conn)
-    .map(|_| ())
+impl KeyColumns {
+    fn push(&mut self, (sent_on, sender, recipient, category): Parties) {
+        self.sent_on.push(sent_on);
+        self.sender.push(sender);
+        self.recipient.push(recipient);
+        self.category.push(category);
+    }
+}
+
+/// What a batch of events adds to the counters.
+#[derive(Default)]
+struct Deltas {
+    /// (sent_on, sender, recipient, category, due_on) -> counters in the column order of
+    /// `message_stats`: sent, cancelled ×3, answered, answered_in_time, outcomes ×4.
+    stats: std::collections::HashMap<(Parties, Date), [i32; 10]>,
+    /// (sent_on, sender, recipient, category, quarter) -> answers.
+    quarters: std::collections::HashMap<(Parties, i32), i32>,
+}
+
+impl Deltas {
+    fn add(&mut self, e: &FedEvent) {
+        let (Some(sent_at), Some(due), Some(sender), Some(recipient), Some(category)) = (
+            e.sent_at,
+            e.reply_due_by,
+            e.sender_unit_id,
+            e.recipient_unit_id,
+            e.category.clone(),
+        ) else {
+            return;
+        };
+        let parties = (stockholm_date(sent_at), sender, recipient, category);
+        let key = (parties.clone(), stockholm_date(due));
+        match e.kind.as_str() {
+            kind::MESSAGE_CREATED => self.stats.entry(key).or_default()[0] += 1,
+            kind::MESSAGE_CANCELLED => {
+                let column = match e.cancel_reason.as_deref() {
+                    Some("wrong_patient") => 1,
+                    Some("wrong_recipient") => 2,
+                    _ => 3,
+                };
+                self.stats.entry(key).or_default()[column] += 1;
+            }
+            // Only the reply that answered the message: it carries the answer's time.
+            kind::MESSAGE_REPLIED if e.answered_at == Some(e.at) => {
+                let c = self.stats.entry(key).or_default();
+                c[4] += 1;
+                c[5] += i32::from(e.at <= due);
+                c[match e.outcome.as_deref() {
+                    Some("utfort") => 6,
+                    Some("ej_utfort") => 7,
+                    Some("kontakt_behovs") => 8,
+                    _ => 9,
+                }] += 1;
+                let quarter = working_time::minutes_between(sent_at, e.at) / QUARTER_MINUTES;
+                let quarter = i32::try_from(quarter).unwrap_or(i32::MAX);
+                *self.quarters.entry((parties, quarter)).or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+
+    fn write(self, conn: &mut PgConnection) -> QueryResult<()> {
+        if !self.stats.is_empty() {
+            let mut cols = KeyColumns::default();
+            let mut due_on: Vec<Date> = Vec::new();
+            let mut counts: [Vec<i32>; 10] = Default::default();
+            for ((parties, due), c) in self.stats {
+                cols.push(parties);
+                due_on.push(due);
+                for (i, n) in c.into_iter().enumerate() {
+                    counts[i].push(n);
+                }
+            }
+            let [sent, c_wp, c_wr, c_o, answered, in_time, o_u, o_e, o_k, o_n] = counts;
+            diesel::sql_query(
+                "INSERT INTO message_stats AS s (sent_on, due_on, sender_unit_id, \
+                 recipient_unit_id, category, shard, sent, cancelled_wrong_patient, \
+                 cancelled_wrong_recipient, cancelled_other, answered, answered_in_time, \
+                 outcome_utfort, outcome_ej_utfort, outcome_kontakt_behovs, outcome_none) \
+                 SELECT a, b, c, d, e, 0, f, g, h, i, j, k, l, m, n, o FROM unnest($1::date[], \
+                 $2::date[], $3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::int[], \
+                 $8::int[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], \
+                 $14::int[], $15::int[]) AS x(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o) \
+                 ON CONFLICT (sent_on, sender_unit_id, recipient_unit_id, category, due_on, shard) \
+                 DO UPDATE SET sent = s.sent + EXCLUDED.sent, \
+                 cancelled_wrong_patient = s.cancelled_wrong_patient + EXCLUDED.cancelled_wrong_patient, \
+                 cancelled_wrong_recipient = s.cancelled_wrong_recipient + EXCLUDED.cancelled_wrong_recipient, \
+                 cancelled_other = s.cancelled_other + EXCLUDED.cancelled_other, \
+                 answered = s.answered + EXCLUDED.answered, \
+                 answered_in_time = s.answered_in_time + EXCLUDED.answered_in_time, \
+                 outcome_utfort = s.outcome_utfort + EXCLUDED.outcome_utfort, \
+                 outcome_ej_utfort = s.outcome_ej_utfort + EXCLUDED.outcome_ej_utfort, \
+                 outcome_kontakt_behovs = s.outcome_kontakt_behovs + EXCLUDED.outcome_kontakt_behovs, \
+                 outcome_none = s.outcome_none + EXCLUDED.outcome_none",
+            )
+            .bind::<Array<SqlDate>, _>(cols.sent_on)
+            .bind::<Array<SqlDate>, _>(due_on)
+            .bind::<Array<SqlUuid>, _>(cols.sender)
+            .bind::<Array<SqlUuid>, _>(cols.recipient)
+            .bind::<Array<Text>, _>(cols.category)
+            .bind::<Array<Integer>, _>(sent)
+            .bind::<Array<Integer>, _>(c_wp)
+            .bind::<Array<Integer>, _>(c_wr)
+            .bind::<Array<Integer>, _>(c_o)
+            .bind::<Array<Integer>, _>(answered)
+            .bind::<Array<Integer>, _>(in_time)
+            .bind::<Array<Integer>, _>(o_u)
+            .bind::<Array<Integer>, _>(o_e)
+            .bind::<Array<Integer>, _>(o_k)
+            .bind::<Array<Integer>, _>(o_n)
+            .execute(conn)?;
+        }
+        if !self.quarters.is_empty() {
+            let mut cols = KeyColumns::default();
+            let (mut quarter_col, mut n_col): (Vec<i32>, Vec<i32>) = Default::default();
+            for ((parties, quarter), n) in self.quarters {
+                cols.push(parties);
+                quarter_col.push(quarter);
+                n_col.push(n);
+            }
+            diesel::sql_query(
+                "INSERT INTO message_answer_times AS t (sent_on, sender_unit_id, \
+                 recipient_unit_id, category, quarter, shard, n) \
+                 SELECT a, b, c, d, e, 0, f FROM unnest($1::date[], $2::uuid[], $3::uuid[], \
+                 $4::text[], $5::int[], $6::int[]) AS x(a, b, c, d, e, f) \
+                 ON CONFLICT (sent_on, sender_unit_id, recipient_unit_id, category, quarter, shard) \
+                 DO UPDATE SET n = t.n + EXCLUDED.n",
+            )
+            .bind::<Array<SqlDate>, _>(cols.sent_on)
+            .bind::<Array<SqlUuid>, _>(cols.sender)
+            .bind::<Array<SqlUuid>, _>(cols.recipient)
+            .bind::<Array<Text>, _>(cols.category)
+            .bind::<Array<Integer>, _>(quarter_col)
+            .bind::<Array<Integer>, _>(n_col)
+            .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// Brings the counters up to date with the feed: the events after the projection's cursor,
+/// `batch` at a time, at most `max_batches` batches (one transaction each, under an advisory
+/// lock so that one process at a time does it). Returns how many events were read.
+///
+/// A create, a reply and a cancellation write nothing here themselves: the figures follow the
+/// feed they already write (a batch of a thousand creates costs a few grouped upserts instead
+/// of a thousand row updates in the creates' own transactions). The statistics request calls
+/// this first, so its answer includes every committed change; a background task keeps the
+/// backlog small.
+pub fn catch_up(conn: &mut PgConnection, batch: i64, max_batches: usize) -> QueryResult<usize> {
+    let mut total = 0;
+    for _ in 0..max_batches {
+        // Committed events get their feed number first (see models::event).
+        crate::models::event::number_pending(conn)?;
+        let read = conn.transaction(|conn| {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                .bind::<BigInt, _>(PROJECTION_LOCK)
+                .execute(conn)?;
+            let events: Vec<FedEvent> = diesel::sql_query(
+                "SELECT e.seq, e.type AS kind, e.at, m.sent_at, m.reply_due_by, \
+                 m.sender_unit_id, m.recipient_unit_id, m.category, m.answered_at, \
+                 m.cancel_reason, \
+                 (SELECT r.outcome FROM message_replies r WHERE r.message_id = m.id \
+                  AND r.created_at = m.answered_at ORDER BY r.id LIMIT 1) AS outcome \
+                 FROM events e LEFT JOIN messages m ON m.id = e.message_id \
+                 WHERE e.seq > (SELECT seq FROM statistics_cursor WHERE id = 1) \
+                 ORDER BY e.seq LIMIT $1",
+            )
+            .bind::<BigInt, _>(batch)
+            .load(conn)?;
+            let Some(last) = events.last().map(|e| e.seq) else {
+                return Ok(0);
+            };
+            let mut deltas = Deltas::default();
+            for e in &events {
+                deltas.add(e);
+            }
+            deltas.write(conn)?;
+            diesel::sql_query("UPDATE statistics_cursor SET seq = $1 WHERE id = 1")
+                .bind::<BigInt, _>(last)
+                .execute(conn)?;
+            Ok::<_, diesel::result::Error>(events.len())
+        })?;
+        total += read;
+        if (read as i64) < batch {
+            break;
+        }
+    }
+    Ok(total)
 }
 
 /// Counts the rules that refused a new message: the acting unit (by HSA-id) sent it, to
@@ -195,18 +337,31 @@ impl GroupBy {
         GroupBy::ALL.into_iter().find(|g| g.as_str() == s)
     }
 
-    /// The SQL expression of the key, over a row aliased `s` with the day column `day` and the
-    /// parties joined as `su` (sender) and `ru` (recipient, possibly NULL for refusals).
-    fn expr(self, day: &str) -> String {
+    /// The SQL expression grouped by, over a row aliased `s` with the day column `day` and,
+    /// for `kommun`, the parties joined as `su` (sender) and `ru` (recipient, possibly NULL
+    /// for refusals). Dates and ids, not text, so grouping hashes small values.
+    fn group_expr(self, day: &str) -> String {
         match self {
-            GroupBy::Month => format!("to_char({day}, 'YYYY-MM')"),
-            GroupBy::Week => format!("to_char({day}, 'IYYY-\"W\"IW')"),
-            GroupBy::SenderUnit => "s.sender_unit_id::text".into(),
-            GroupBy::RecipientUnit => "s.recipient_unit_id::text".into(),
+            GroupBy::Month => format!("date_trunc('month', {day}::timestamp)"),
+            GroupBy::Week => format!("date_trunc('week', {day}::timestamp)"),
+            GroupBy::SenderUnit => "s.sender_unit_id".into(),
+            GroupBy::RecipientUnit => "s.recipient_unit_id".into(),
             GroupBy::Kommun => "CASE WHEN su.kind = 'kommun' THEN su.municipality_code \
                                 ELSE ru.municipality_code END"
                 .into(),
             GroupBy::Category => "s.category".into(),
+        }
+    }
+
+    /// The key as the answer writes it (`2026-11`, `2026-W48`, an id, a code), from the
+    /// grouped expression.
+    fn select_expr(self, day: &str) -> String {
+        let g = self.group_expr(day);
+        match self {
+            GroupBy::Month => format!("to_char({g}, 'YYYY-MM')"),
+            GroupBy::Week => format!("to_char({g}, 'IYYY-\"W\"IW')"),
+            GroupBy::SenderUnit | GroupBy::RecipientUnit => format!("{g}::text"),
+            GroupBy::Kommun | GroupBy::Category => g,
         }
     }
 }
@@ -352,14 +507,31 @@ fn key_sql(groups: &[GroupBy], day: &str) -> (String, String) {
     for g in GroupBy::ALL {
         let name = format!("k_{}", g.as_str());
         if groups.contains(&g) {
-            let e = g.expr(day);
-            select.push(format!("{e} AS {name}"));
-            group.push(e);
+            select.push(format!("{} AS {name}", g.select_expr(day)));
+            group.push(g.group_expr(day));
         } else {
             select.push(format!("NULL::text AS {name}"));
         }
     }
     (select.join(", "), group.join(", "))
+}
+
+/// `FROM` a statistics table: the units are joined only when the kommun is a key (the
+/// recipient of a refusal may be unknown: a left join there).
+fn from_sql(table: &str, groups: &[GroupBy], recipient_may_be_null: bool) -> String {
+    if groups.contains(&GroupBy::Kommun) {
+        let join = if recipient_may_be_null {
+            "LEFT JOIN"
+        } else {
+            "JOIN"
+        };
+        format!(
+            "{table} s JOIN units su ON su.id = s.sender_unit_id \
+             {join} units ru ON ru.id = s.recipient_unit_id"
+        )
+    } else {
+        format!("{table} s")
+    }
 }
 
 fn where_sql(day: &str) -> String {
@@ -383,6 +555,15 @@ fn group_by_clause(group: &str, extra: &[&str]) -> String {
     }
 }
 
+/// Settings for the statistics queries, in the caller's transaction: the year's histogram is
+/// grouped in memory (hashing some 10^5–10^6 small rows), and JIT compilation costs more than
+/// it saves on queries this short.
+pub fn tune_for_report(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+    diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
+    Ok(())
+}
+
 /// The counters per group.
 pub fn counts(conn: &mut PgConnection, groups: &[GroupBy], f: &Filter) -> QueryResult<Vec<Counts>> {
     let (select, group) = key_sql(groups, "s.sent_on");
@@ -401,9 +582,8 @@ pub fn counts(conn: &mut PgConnection, groups: &[GroupBy], f: &Filter) -> QueryR
            coalesce(sum(s.outcome_ej_utfort), 0)::bigint AS outcome_ej_utfort, \
            coalesce(sum(s.outcome_kontakt_behovs), 0)::bigint AS outcome_kontakt_behovs, \
            coalesce(sum(s.outcome_none), 0)::bigint AS outcome_none \
-         FROM message_stats s \
-         JOIN units su ON su.id = s.sender_unit_id JOIN units ru ON ru.id = s.recipient_unit_id \
-         WHERE {}{}",
+         FROM {} WHERE {}{}",
+        from_sql("message_stats", groups, false),
         where_sql("s.sent_on"),
         group_by_clause(&group, &[])
     );
@@ -430,9 +610,8 @@ pub fn quarters(
     let (select, group) = key_sql(groups, "s.sent_on");
     let sql = format!(
         "SELECT {select}, s.quarter, sum(s.n)::bigint AS n \
-         FROM message_answer_times s \
-         JOIN units su ON su.id = s.sender_unit_id JOIN units ru ON ru.id = s.recipient_unit_id \
-         WHERE {}{}",
+         FROM {} WHERE {}{}",
+        from_sql("message_answer_times", groups, false),
         where_sql("s.sent_on"),
         group_by_clause(&group, &["s.quarter"])
     );
@@ -453,9 +632,8 @@ pub fn refusals(
     let (select, group) = key_sql(groups, "s.refused_on");
     let sql = format!(
         "SELECT {select}, s.rule_code, count(*)::bigint AS n \
-         FROM rule_refusals s \
-         JOIN units su ON su.id = s.sender_unit_id LEFT JOIN units ru ON ru.id = s.recipient_unit_id \
-         WHERE {}{}",
+         FROM {} WHERE {}{}",
+        from_sql("rule_refusals", groups, true),
         where_sql("s.refused_on"),
         group_by_clause(&group, &["s.rule_code"])
     );

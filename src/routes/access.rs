@@ -76,6 +76,25 @@ pub fn acting_unit_or_admin(
     }
 }
 
+/// For reads open to every authenticated caller (`/me`, the directory, the rules): like
+/// [`acting_unit_or_admin`], and the routine's owners (`statistik`), who follow the routine up
+/// for the whole region, need no acting unit either.
+pub fn acting_unit_or_unitless_reader(
+    conn: &mut PgConnection,
+    caller: &Caller,
+) -> AppResult<Option<UnitRow>> {
+    match acting_unit(conn, caller) {
+        Ok(u) => Ok(Some(u)),
+        Err(AppError::Forbidden { .. })
+            if caller.has_role(Role::Admin)
+                || (caller.has_role(Role::Statistik) && caller.unit_hsa_id.is_none()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Refuses with 403 `ROLE_REQUIRED` unless the token grants `role`.
 pub fn require_role(caller: &Caller, role: Role) -> AppResult<()> {
     if caller.has_role(role) {

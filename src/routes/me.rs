@@ -49,8 +49,8 @@ pub struct Me {
 /// Who am I?
 ///
 /// Returns the caller as the API understood the bearer token, with the acting unit resolved in
-/// the directory. 403 `UNIT_NOT_AUTHORISED` when that unit is unknown or inactive (an `admin`
-/// may have none).
+/// the directory. 403 `UNIT_NOT_AUTHORISED` when that unit is unknown or inactive (an `admin`,
+/// and a `statistik` token naming no unit, may have none).
 #[utoipa::path(tag = "me", responses((status = 200, description = "The caller.", body = Me)))]
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> AppResult<web::Json<Me>> {
@@ -60,7 +60,7 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> AppResult<web
         None
     } else {
         db::run(&state.pool, move |conn| {
-            access::acting_unit_or_admin(conn, &c)
+            access::acting_unit_or_unitless_reader(conn, &c)
         })
         .await?
     };

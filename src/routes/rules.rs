@@ -43,7 +43,7 @@ pub async fn list_rules(
     caller: Caller,
 ) -> AppResult<web::Json<Vec<Rule>>> {
     db::run(&state.pool, move |conn| {
-        access::acting_unit_or_admin(conn, &caller).map(|_| ())
+        access::acting_unit_or_unitless_reader(conn, &caller).map(|_| ())
     })
     .await?;
     Ok(web::Json(
@@ -125,7 +125,7 @@ pub async fn reply_window(
         });
     }
     db::run(&state.pool, move |conn| {
-        access::acting_unit_or_admin(conn, &caller).map(|_| ())
+        access::acting_unit_or_unitless_reader(conn, &caller).map(|_| ())
     })
     .await?;
     let w = ReplyWindow::for_sent_at(sent_at);

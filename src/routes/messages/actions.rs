@@ -8,12 +8,11 @@ use uuid::Uuid;
 
 use crate::access_log::action;
 use crate::auth::Caller;
-use crate::domain::lifecycle::{Action, Status};
+use crate::domain::lifecycle::Action;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, IfMatch};
 use crate::i18n::Msg;
 use crate::idempotency::Idempotency;
-use crate::models::statistics;
 use crate::response::ApiResponse;
 use crate::routes::access;
 use crate::routes::messages::change::{advance, change_message, decide, Guards};
@@ -192,11 +191,7 @@ pub async fn cancel_message(
                 row.cancel_reason = Some(cancel.reason.as_str().into());
                 row.cancel_comment = comment;
             }
-            advance(conn, row, steps, by, now, Some(cancel.reason.as_str()))?;
-            if steps.contains(&Status::Cancelled) {
-                statistics::on_cancelled(conn, row, cancel.reason.as_str())?;
-            }
-            Ok(())
+            advance(conn, row, steps, by, now, Some(cancel.reason.as_str()))
         },
     )
     .await

@@ -82,7 +82,6 @@ pub async fn create<D: Details>(
                 reply_due_by: window.reply_due_by,
             };
             message::insert(conn, &row, &caller.hsa_id)?;
-            statistics::on_created(conn, &row)?;
             subject.message_id = Some(row.id);
             event::emit(
                 conn,

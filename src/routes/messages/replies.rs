@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::access_log::action;
 use crate::auth::Caller;
-use crate::domain::lifecycle::{Action, Status};
+use crate::domain::lifecycle::Action;
 use crate::domain::narcotics::NarcoticsIndex;
 use crate::domain::rules::{self, ReplyDraft};
 use crate::error::{AppError, AppResult, Violation};
@@ -181,10 +181,6 @@ pub async fn reply_to_message(
             };
             let steps = decide(row, Action::Reply, party)?;
             advance(conn, row, steps, by, now, None)?;
-            if steps.contains(&Status::Answered) {
-                let outcome = reply.outcome.map(|o| o.as_str());
-                statistics::on_answered(conn, row, outcome)?;
-            }
             message::insert_reply(
                 conn,
                 &ReplyRow {

@@ -57,7 +57,7 @@ pub async fn list_units(
         limit: limit + 1,
     };
     let mut rows = db::run(&state.pool, move |conn| {
-        access::acting_unit_or_admin(conn, &caller)?;
+        access::acting_unit_or_unitless_reader(conn, &caller)?;
         Ok(unit::list(conn, &filter)?)
     })
     .await?;
@@ -89,7 +89,7 @@ pub async fn get_unit(
 ) -> AppResult<web::Json<Unit>> {
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| {
-        access::acting_unit_or_admin(conn, &caller)?;
+        access::acting_unit_or_unitless_reader(conn, &caller)?;
         unit::find(conn, id)?.ok_or_else(|| AppError::not_found(Missing::Unit))
     })
     .await?;
