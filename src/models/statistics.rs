@@ -424,9 +424,10 @@ pub struct Counts {
     pub outcome_none: i64,
 }
 
-/// One histogram bucket of a group.
+/// The answer-time percentiles of a group (or, with `all_groups`, of every group together),
+/// in quarter hours, nearest rank.
 #[derive(Debug, Clone, QueryableByName)]
-pub struct Quarter {
+pub struct Percentiles {
     #[diesel(sql_type = Nullable<Text>)]
     pub k_month: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -439,10 +440,15 @@ pub struct Quarter {
     pub k_kommun: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub k_category: Option<String>,
+    /// 1 for the row of every group together.
     #[diesel(sql_type = Integer)]
-    pub quarter: i32,
+    pub all_groups: i32,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub q50: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub q90: Option<i32>,
     #[diesel(sql_type = BigInt)]
-    pub n: i64,
+    pub answers: i64,
 }
 
 /// Refusals of one rule in a group.
@@ -486,7 +492,7 @@ impl Counts {
     }
 }
 
-impl Quarter {
+impl Percentiles {
     /// The group keys.
     pub fn keys(&self) -> Keys {
         keys_of!(self)
@@ -601,19 +607,39 @@ pub fn counts(conn: &mut PgConnection, groups: &[GroupBy], f: &Filter) -> QueryR
         .collect())
 }
 
-/// The answer-time histogram per group.
-pub fn quarters(
+/// Median and 90th percentile of the answer times per group and of all groups together, in
+/// one pass over the histogram, so only one row per group leaves the database. Without
+/// groupings the one group is all groups: both rows come back, the same.
+pub fn percentiles(
     conn: &mut PgConnection,
     groups: &[GroupBy],
     f: &Filter,
-) -> QueryResult<Vec<Quarter>> {
+) -> QueryResult<Vec<Percentiles>> {
     let (select, group) = key_sql(groups, "s.sent_on");
+    let keys = "k_month, k_week, k_sender_unit, k_recipient_unit, k_kommun, k_category";
+    let nulls = "NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text";
+    // The histogram per group is grouped once (a hash aggregate over the period's rows); the
+    // row of all groups together is summed from it, not from the table again.
     let sql = format!(
-        "SELECT {select}, s.quarter, sum(s.n)::bigint AS n \
-         FROM {} WHERE {}{}",
+        "WITH g AS MATERIALIZED ( \
+           SELECT {select}, s.quarter, sum(s.n)::bigint AS n \
+           FROM {} WHERE {}{} \
+         ), h AS ( \
+           SELECT {keys}, 0 AS all_groups, quarter, n FROM g \
+           UNION ALL \
+           SELECT {nulls}, 1, quarter, sum(n)::bigint FROM g GROUP BY quarter \
+         ), c AS ( \
+           SELECT *, sum(n) OVER (PARTITION BY all_groups, {keys} ORDER BY quarter) AS cum, \
+                  sum(n) OVER (PARTITION BY all_groups, {keys}) AS answers FROM h \
+         ) \
+         SELECT {keys}, all_groups, \
+           min(quarter) FILTER (WHERE cum >= greatest(1, ceil(0.5 * answers))) AS q50, \
+           min(quarter) FILTER (WHERE cum >= greatest(1, ceil(0.9 * answers))) AS q90, \
+           max(answers)::bigint AS answers \
+         FROM c GROUP BY all_groups, {keys}",
         from_sql("message_answer_times", groups, false),
         where_sql("s.sent_on"),
-        group_by_clause(&group, &["s.quarter"])
+        group_by_clause(&group, &["s.quarter"]),
     );
     diesel::sql_query(sql)
         .bind::<SqlDate, _>(f.from)

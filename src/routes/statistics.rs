@@ -256,27 +256,16 @@ fn parse_group_by(value: Option<&str>) -> AppResult<Vec<GroupBy>> {
     Ok(out)
 }
 
-/// Nearest-rank percentile `p` (0–1) of a histogram of quarter hours, in hours.
-pub fn percentile_hours(hist: &BTreeMap<i32, i64>, p: f64) -> Option<f64> {
-    let total: i64 = hist.values().sum();
-    if total == 0 {
-        return None;
-    }
-    let rank = ((p * total as f64).ceil() as i64).clamp(1, total);
-    let mut seen = 0;
-    for (&quarter, &n) in hist {
-        seen += n;
-        if seen >= rank {
-            return Some(f64::from(quarter) * QUARTER_MINUTES as f64 / 60.0);
-        }
-    }
-    None
+/// Quarter hours as hours.
+fn hours(quarter: Option<i32>) -> Option<f64> {
+    quarter.map(|q| f64::from(q) * QUARTER_MINUTES as f64 / 60.0)
 }
 
 #[derive(Default)]
 struct Acc {
     counts: Counts,
-    hist: BTreeMap<i32, i64>,
+    /// (median, 90th percentile) in quarter hours, and the answers they are read from.
+    times: (Option<i32>, Option<i32>, i64),
     refusals: BTreeMap<String, i64>,
 }
 
@@ -320,9 +309,9 @@ impl Acc {
                 .then(|| c.answered_in_time as f64 / decided as f64),
             open_overdue: c.open_overdue,
             working_hours_to_answer: AnswerHours {
-                median: percentile_hours(&self.hist, 0.5),
-                p90: percentile_hours(&self.hist, 0.9),
-                answers: self.hist.values().sum(),
+                median: hours(self.times.0),
+                p90: hours(self.times.1),
+                answers: self.times.2,
             },
             outcomes: Outcomes {
                 utfort: c.outcome_utfort,
@@ -382,14 +371,13 @@ fn report(
         all.add_counts(&c);
         by_key.entry(c.keys()).or_default().add_counts(&c);
     }
-    for q in statistics::quarters(conn, groups, filter)? {
-        *all.hist.entry(q.quarter).or_insert(0) += q.n;
-        *by_key
-            .entry(q.keys())
-            .or_default()
-            .hist
-            .entry(q.quarter)
-            .or_insert(0) += q.n;
+    for p in statistics::percentiles(conn, groups, filter)? {
+        let times = (p.q50, p.q90, p.answers);
+        if p.all_groups == 1 {
+            all.times = times;
+        } else {
+            by_key.entry(p.keys()).or_default().times = times;
+        }
     }
     for r in statistics::refusals(conn, groups, filter)? {
         *all.refusals.entry(r.rule_code.clone()).or_insert(0) += r.n;
@@ -682,17 +670,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 mod tests {
     use super::*;
     use time::macros::date;
-
-    #[test]
-    fn percentiles_are_nearest_rank_in_quarter_hours() {
-        let hist: BTreeMap<i32, i64> = [(8, 1), (12, 2), (40, 1)].into();
-        // Four answers: 2 h, 3 h, 3 h, 10 h.
-        assert_eq!(percentile_hours(&hist, 0.5), Some(3.0));
-        assert_eq!(percentile_hours(&hist, 0.9), Some(10.0));
-        assert_eq!(percentile_hours(&BTreeMap::new(), 0.5), None);
-        let one: BTreeMap<i32, i64> = [(9, 1)].into();
-        assert_eq!(percentile_hours(&one, 0.5), Some(2.25));
-    }
 
     #[test]
     fn the_default_period_is_twelve_months() {
