@@ -128,6 +128,14 @@ impl AppError {
         Self::validation(vec![Violation::new(code, field, message)])
     }
 
+    /// A 400 `INVALID_QUERY`: a query parameter the route cannot use.
+    pub fn invalid_query(detail: Msg) -> Self {
+        Self::BadRequest {
+            code: "INVALID_QUERY",
+            detail,
+        }
+    }
+
     /// A 404 that reads the same whether the resource does not exist or is not the caller's.
     pub fn not_found(what: Missing) -> Self {
         Self::NotFound(what.text())

@@ -389,9 +389,9 @@ pub struct Filter {
 /// The group keys of a row, one per [`GroupBy::ALL`] entry (`None` when not grouped by it).
 pub type Keys = [Option<String>; 6];
 
-/// The counters of one group.
+/// The key columns every figure query returns (`k_<grouping>`, NULL when not grouped by it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, QueryableByName)]
-pub struct Counts {
+pub struct GroupKeys {
     #[diesel(sql_type = Nullable<Text>)]
     pub k_month: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -404,6 +404,28 @@ pub struct Counts {
     pub k_kommun: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub k_category: Option<String>,
+}
+
+impl GroupKeys {
+    /// The keys in the order of [`GroupBy::ALL`].
+    pub fn to_array(&self) -> Keys {
+        [
+            self.k_month.clone(),
+            self.k_week.clone(),
+            self.k_sender_unit.clone(),
+            self.k_recipient_unit.clone(),
+            self.k_kommun.clone(),
+            self.k_category.clone(),
+        ]
+    }
+}
+
+/// The counters of one group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, QueryableByName)]
+pub struct Counts {
+    /// The group.
+    #[diesel(embed)]
+    pub key: GroupKeys,
     #[diesel(sql_type = BigInt)]
     pub sent: i64,
     #[diesel(sql_type = BigInt)]
@@ -432,18 +454,9 @@ pub struct Counts {
 /// in quarter hours, nearest rank.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Percentiles {
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_month: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_week: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_sender_unit: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_recipient_unit: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_kommun: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_category: Option<String>,
+    /// The group.
+    #[diesel(embed)]
+    pub key: GroupKeys,
     /// 1 for the row of every group together.
     #[diesel(sql_type = Integer)]
     pub all_groups: i32,
@@ -458,56 +471,13 @@ pub struct Percentiles {
 /// Refusals of one rule in a group.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Refusals {
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_month: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_week: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_sender_unit: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_recipient_unit: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_kommun: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub k_category: Option<String>,
+    /// The group.
+    #[diesel(embed)]
+    pub key: GroupKeys,
     #[diesel(sql_type = Text)]
     pub rule_code: String,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
-}
-
-macro_rules! keys_of {
-    ($r:expr) => {
-        [
-            $r.k_month.clone(),
-            $r.k_week.clone(),
-            $r.k_sender_unit.clone(),
-            $r.k_recipient_unit.clone(),
-            $r.k_kommun.clone(),
-            $r.k_category.clone(),
-        ]
-    };
-}
-
-impl Counts {
-    /// The group keys.
-    pub fn keys(&self) -> Keys {
-        keys_of!(self)
-    }
-}
-
-impl Percentiles {
-    /// The group keys.
-    pub fn keys(&self) -> Keys {
-        keys_of!(self)
-    }
-}
-
-impl Refusals {
-    /// The group keys.
-    pub fn keys(&self) -> Keys {
-        keys_of!(self)
-    }
 }
 
 /// `SELECT` list of the six key columns and the `GROUP BY` list for `groups`.

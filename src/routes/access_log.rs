@@ -128,19 +128,12 @@ fn outcome_schema() -> utoipa::openapi::Object {
         .build()
 }
 
-fn bad_query(detail: Msg) -> AppError {
-    AppError::BadRequest {
-        code: "INVALID_QUERY",
-        detail,
-    }
-}
-
 fn parse_time(value: &Option<String>, name: &str) -> AppResult<Option<OffsetDateTime>> {
     value
         .as_deref()
         .map(|v| {
             OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map_err(|_| {
-                bad_query(text!(
+                AppError::invalid_query(text!(
                     "`{name}` ska vara en tidpunkt enligt RFC 3339, med tidszon.",
                     "`{name}` must be an RFC 3339 time with offset."
                 ))
@@ -220,7 +213,7 @@ pub async fn list_access_log(
     let limit = pagination::limit(q.limit)?;
     if let Some(o) = &q.outcome {
         if o != "ok" && o != "denied" {
-            return Err(bad_query(Msg::new(
+            return Err(AppError::invalid_query(Msg::new(
                 "`outcome` är `ok` eller `denied`.",
                 "`outcome` is `ok` or `denied`.",
             )));
@@ -228,14 +221,14 @@ pub async fn list_access_log(
     }
     // PostgreSQL cannot compare text with NUL in it (it would be a 500).
     if q.actor.as_ref().is_some_and(|a| a.contains('\0')) {
-        return Err(bad_query(Msg::new(
+        return Err(AppError::invalid_query(Msg::new(
             "`actor` får inte innehålla NUL-tecknet.",
             "`actor` must not contain the NUL character.",
         )));
     }
     if let Some(a) = &q.action {
         if !action::ALL.contains(&a.as_str()) {
-            return Err(bad_query(Msg::new(
+            return Err(AppError::invalid_query(Msg::new(
                 "`action` är inte en av åtkomstloggens händelsekoder.",
                 "`action` is not one of the access-log action codes.",
             )));

@@ -195,18 +195,11 @@ pub struct StatisticsReport {
     pub total: StatisticsFigures,
 }
 
-fn bad_query(detail: Msg) -> AppError {
-    AppError::BadRequest {
-        code: "INVALID_QUERY",
-        detail,
-    }
-}
-
 fn date_param(value: Option<&str>, name: &str) -> AppResult<Option<Date>> {
     value
         .map(|v| {
             iso_date::parse(v).ok_or_else(|| {
-                bad_query(text!(
+                AppError::invalid_query(text!(
                     "`{name}` ska vara ett datum ÅÅÅÅ-MM-DD.",
                     "`{name}` must be a date YYYY-MM-DD."
                 ))
@@ -234,13 +227,13 @@ fn parse_group_by(value: Option<&str>) -> AppResult<Vec<GroupBy>> {
     {
         let g = GroupBy::parse(part).ok_or_else(|| {
             if part == "unit" {
-                bad_query(Msg::new(
+                AppError::invalid_query(Msg::new(
                     "`group_by=unit` är tvetydigt: ange `sender_unit` (avsändande enhet) eller \
                      `recipient_unit` (mottagande enhet).",
                     "`group_by=unit` is ambiguous: say `sender_unit` or `recipient_unit`.",
                 ))
             } else {
-                bad_query(text!(
+                AppError::invalid_query(text!(
                     "`group_by` tar `month`, `week`, `sender_unit`, `recipient_unit`, `kommun` \
                      och `category`, inte `{part}`.",
                     "`group_by` takes `month`, `week`, `sender_unit`, `recipient_unit`, `kommun` \
@@ -369,20 +362,20 @@ fn report(
     let mut all = Acc::default();
     for c in statistics::counts(conn, groups, filter)? {
         all.add_counts(&c);
-        by_key.entry(c.keys()).or_default().add_counts(&c);
+        by_key.entry(c.key.to_array()).or_default().add_counts(&c);
     }
     for p in statistics::percentiles(conn, groups, filter)? {
         let times = (p.q50, p.q90, p.answers);
         if p.all_groups == 1 {
             all.times = times;
         } else {
-            by_key.entry(p.keys()).or_default().times = times;
+            by_key.entry(p.key.to_array()).or_default().times = times;
         }
     }
     for r in statistics::refusals(conn, groups, filter)? {
         *all.refusals.entry(r.rule_code.clone()).or_insert(0) += r.n;
         *by_key
-            .entry(r.keys())
+            .entry(r.key.to_array())
             .or_default()
             .refusals
             .entry(r.rule_code.clone())
@@ -590,20 +583,20 @@ pub async fn get_statistics(
     let to = date_param(q.to.as_deref(), "to")?.unwrap_or(today);
     let from = date_param(q.from.as_deref(), "from")?.unwrap_or_else(|| month_start_before(to, 11));
     if from > to {
-        return Err(bad_query(Msg::new(
+        return Err(AppError::invalid_query(Msg::new(
             "`from` ligger efter `to`.",
             "`from` is after `to`.",
         )));
     }
     if to - from > Duration::days(MAX_DAYS) {
-        return Err(bad_query(Msg::new(
+        return Err(AppError::invalid_query(Msg::new(
             "Perioden får vara högst fem år.",
             "The period may be at most five years.",
         )));
     }
     if let Some(c) = &q.category {
         if Category::ALL.iter().all(|k| k.as_str() != c) {
-            return Err(bad_query(text!(
+            return Err(AppError::invalid_query(text!(
                 "`category` är en av `recept`, `provtagning`, `uppfoljning`, `bokning`, inte `{c}`.",
                 "`category` is one of `recept`, `provtagning`, `uppfoljning`, `bokning`, not `{c}`."
             )));
