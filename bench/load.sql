@@ -124,13 +124,16 @@ SELECT (sent_at AT TIME ZONE 'Europe/Stockholm')::date,
        count(*) FILTER (WHERE status IN ('answered', 'closed'))
 FROM gen GROUP BY 1, 2, 3, 4, 5;
 
-INSERT INTO message_answer_times (sent_on, sender_unit_id, recipient_unit_id, category, quarter,
-    shard, n)
-SELECT (sent_at AT TIME ZONE 'Europe/Stockholm')::date,
-       CASE WHEN from_kommun THEN kommun_id ELSE region_id END,
-       CASE WHEN from_kommun THEN region_id ELSE kommun_id END,
-       category, abs(hashtext(id::text)) % 400, (:first > 1)::int, count(*)
-FROM gen WHERE status IN ('answered', 'closed') GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO message_answer_histograms (sent_on, sender_unit_id, recipient_unit_id, category,
+    shard, quarters, counts)
+SELECT sent_on, sender_unit_id, recipient_unit_id, category, (:first > 1)::int,
+       array_agg(quarter ORDER BY quarter), array_agg(n ORDER BY quarter)
+FROM (SELECT (sent_at AT TIME ZONE 'Europe/Stockholm')::date AS sent_on,
+             CASE WHEN from_kommun THEN kommun_id ELSE region_id END AS sender_unit_id,
+             CASE WHEN from_kommun THEN region_id ELSE kommun_id END AS recipient_unit_id,
+             category, abs(hashtext(id::text)) % 400 AS quarter, count(*)::int AS n
+      FROM gen WHERE status IN ('answered', 'closed') GROUP BY 1, 2, 3, 4, 5) t
+GROUP BY 1, 2, 3, 4;
 
 INSERT INTO rule_refusals (at, refused_on, sender_unit_id, recipient_unit_id, category, operation,
     rule_code)

@@ -71,14 +71,14 @@ diesel::table! {
 }
 
 diesel::table! {
-    message_answer_times (sent_on, sender_unit_id, recipient_unit_id, category, quarter, shard) {
+    message_answer_histograms (sent_on, sender_unit_id, recipient_unit_id, category, shard) {
         sent_on -> Date,
         sender_unit_id -> Uuid,
         recipient_unit_id -> Uuid,
         category -> Text,
-        quarter -> Int4,
         shard -> Int2,
-        n -> Int4,
+        quarters -> Array<Nullable<Int4>>,
+        counts -> Array<Nullable<Int4>>,
     }
 }
 
@@ -304,7 +304,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     idempotency_keys,
     integration_clients,
-    message_answer_times,
+    message_answer_histograms,
     message_counts,
     message_replies,
     message_stats,

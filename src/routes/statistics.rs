@@ -366,7 +366,7 @@ fn report(
     }
     for p in statistics::percentiles(conn, groups, filter)? {
         let times = (p.q50, p.q90, p.answers);
-        if p.all_groups == 1 {
+        if p.all_groups {
             all.times = times;
         } else {
             by_key.entry(p.key.to_array()).or_default().times = times;

@@ -218,6 +218,64 @@ async fn the_figures_of_the_fixture_are_the_hand_computed_ones() {
     assert_eq!(report["groups"].as_array().unwrap().len(), 2);
 }
 
+/// Answers of one sending day and pair of units that reach the figures in separate catch-ups
+/// are added to the day's one histogram row, quarter by quarter (migration 000014).
+#[actix_web::test]
+async fn answers_counted_in_separate_catch_ups_add_up_in_one_histogram_row() {
+    let app = TestApp::spawn().await;
+    let a = sent_at(&app, datetime!(2026-12-04 16:00 +01:00)).await;
+    let b = sent_at(&app, datetime!(2026-12-04 17:00 +01:00)).await;
+    let c = sent_at(&app, datetime!(2026-12-04 16:00 +01:00)).await;
+    let q = "/api/v1/statistics?from=2026-12-01&to=2026-12-31";
+    let hours = |r: &Value| r["total"]["working_hours_to_answer"].clone();
+
+    answered_at(&app, &a, datetime!(2026-12-07 09:00 +01:00), None).await;
+    let first = app
+        .at(datetime!(2026-12-07 10:00 +01:00))
+        .await
+        .get(q, &statistiker())
+        .await
+        .assert_status(200);
+    assert_eq!(
+        hours(&first),
+        json!({"median": 2.0, "p90": 2.0, "answers": 1})
+    );
+
+    // C took as long as A (the same quarter hour, 8), B 72.5 hours (quarter 290).
+    answered_at(&app, &c, datetime!(2026-12-07 09:00 +01:00), None).await;
+    answered_at(&app, &b, datetime!(2026-12-17 08:30 +01:00), None).await;
+    let second = app
+        .at(datetime!(2026-12-17 09:00 +01:00))
+        .await
+        .get(q, &statistiker())
+        .await
+        .assert_status(200);
+    // Ranks: median ⌈1.5⌉ = 2 → 2 h; p90 ⌈2.7⌉ = 3 → 72.5 h.
+    assert_eq!(
+        hours(&second),
+        json!({"median": 2.0, "p90": 72.5, "answers": 3})
+    );
+
+    use diesel::RunQueryDsl;
+    let mut conn = app.db.conn();
+    let rows: Vec<(Vec<i32>, Vec<i32>)> =
+        diesel::sql_query("SELECT quarters, counts FROM message_answer_histograms")
+            .load::<HistogramRow>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.quarters, r.counts))
+            .collect();
+    assert_eq!(rows, vec![(vec![8, 290], vec![2, 1])]);
+}
+
+#[derive(diesel::QueryableByName)]
+struct HistogramRow {
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Integer>)]
+    quarters: Vec<i32>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Integer>)]
+    counts: Vec<i32>,
+}
+
 #[actix_web::test]
 async fn weeks_units_kommun_and_category_group_the_same_messages() {
     let (app, now) = fixture().await;
