@@ -160,7 +160,7 @@ fn write(
         commission_hsa_id: actor.commission_hsa_id.as_deref(),
     };
     let written = match entries {
-        Entries::One => access_log::append(conn, &entry),
+        Entries::One => access_log::append(conn, &entry).map(|()| 1),
         Entries::PerPatient => {
             let mut patients: Vec<Uuid> = Vec::with_capacity(subject.shown.len() + 1);
             for p in subject.patient_id.iter().chain(&subject.shown) {
@@ -171,18 +171,24 @@ fn write(
             if patients.is_empty() {
                 return Ok(());
             }
-            access_log::append_for_patients(conn, &entry, &patients)
+            access_log::append_for_patients(conn, &entry, &patients).map(|()| patients.len())
         }
     };
-    written.map_err(|e| {
-        tracing::error!(error = %e, action, "access log entry could not be written");
-        AppError::Unavailable(Msg::new(
-            "Åtkomstloggen kan inte skrivas just nu; inget visades eller gjordes. Försök igen om \
-             en stund.",
-            "The access log cannot be written right now; nothing was shown or done. Try again \
-             shortly.",
-        ))
-    })
+    written
+        .map(|rows| crate::instrument::access_log_written(outcome, rows))
+        .map_err(|e| {
+            tracing::error!(error = %e, action, "access log entry could not be written");
+            crate::instrument::access_log_failed();
+            AppError::Unavailable(
+            crate::error::cause::ACCESS_LOG,
+            Msg::new(
+                "Åtkomstloggen kan inte skrivas just nu; inget visades eller gjordes. Försök igen \
+                 om en stund.",
+                "The access log cannot be written right now; nothing was shown or done. Try \
+                 again shortly.",
+            ),
+        )
+        })
 }
 
 /// Whether a failed request is a refusal worth logging (as opposed to a malformed request or

@@ -150,6 +150,10 @@ pub struct Settings {
         default_value = "5d"
     )]
     pub webhook_disable_after: String,
+    /// Serve `GET /metrics` (Prometheus) on this address instead of the API's port, so it
+    /// need not be public (unset: on the API's port).
+    #[arg(long, env = "SAMVERKAN_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
     /// Whether this process sends webhook deliveries (false: API only).
     #[arg(long, env = "SAMVERKAN_WEBHOOK_DISPATCH", global = true, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub webhook_dispatch: bool,
@@ -253,6 +257,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Stream bounds: per unit, in all.
     pub streams: (usize, usize),
+    /// Where `/metrics` is served when not on the API's port.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl fmt::Debug for Config {
@@ -269,6 +275,7 @@ impl fmt::Debug for Config {
             .field("webhook_dispatch", &self.webhook_dispatch)
             .field("cors_origins", &self.cors_origins)
             .field("streams", &self.streams)
+            .field("metrics_bind", &self.metrics_bind)
             .finish()
     }
 }
@@ -425,7 +432,23 @@ impl Settings {
                 "SAMVERKAN_STREAMS_PER_UNIT and SAMVERKAN_STREAMS_MAX must be at least 1".into(),
             ));
         }
+        let metrics_bind = match self.metrics_bind.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(addr) => Some(addr.parse().map_err(|_| {
+                ConfigError(format!(
+                    "SAMVERKAN_METRICS_BIND={addr:?} is not an address like 127.0.0.1:9464"
+                ))
+            })?),
+        };
+        if metrics_bind == Some(bind) {
+            return Err(ConfigError(
+                "SAMVERKAN_METRICS_BIND must differ from SAMVERKAN_BIND (leave it unset to serve \
+                 /metrics on the API's port)"
+                    .into(),
+            ));
+        }
         Ok(Config {
+            metrics_bind,
             cors_origins,
             streams: (self.streams_per_unit, self.streams_max),
             webhooks,

@@ -49,6 +49,16 @@ impl DbPool {
     ) -> Result<PooledConnection<ConnectionManager<PgConnection>>, diesel::r2d2::PoolError> {
         self.pool.get()
     }
+
+    /// How many connections are open and how many of them idle (for the metrics).
+    pub fn state(&self) -> diesel::r2d2::State {
+        self.pool.state()
+    }
+
+    /// The most connections the pool opens.
+    pub fn max_size(&self) -> u32 {
+        self.pool.max_size()
+    }
 }
 
 /// Migrations compiled into the binary.
@@ -104,11 +114,19 @@ where
     T: Send + 'static,
 {
     let started = Instant::now();
+    // Counted as waiting (and its wait timed) until a connection is in hand or it gives up.
+    let waiter = crate::instrument::PoolWaiter::start();
     let permit = tokio::time::timeout(pool.checkout_timeout, pool.gate.clone().acquire_owned())
         .await
         .map_err(|_| {
             tracing::warn!("no database connection within the checkout timeout (all in use)");
-            AppError::db_unavailable()
+            AppError::Unavailable(
+                crate::error::cause::POOL,
+                Msg::new(
+                    "Alla databasanslutningar är upptagna just nu; försök igen om en stund.",
+                    "Every database connection is busy right now; try again shortly.",
+                ),
+            )
         })?
         .map_err(|e| AppError::Internal(anyhow::anyhow!("database gate closed: {e}")))?;
     let remaining = pool
@@ -118,7 +136,9 @@ where
     let inner = pool.pool.clone();
     web::block(move || {
         let _permit = permit;
-        let mut conn = inner.get_timeout(remaining).map_err(|e| {
+        let conn = inner.get_timeout(remaining);
+        drop(waiter);
+        let mut conn = conn.map_err(|e| {
             tracing::warn!(error = %e, "no database connection");
             AppError::db_unavailable()
         })?;

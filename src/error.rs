@@ -99,9 +99,10 @@ pub enum AppError {
         detail: Msg,
         violations: Vec<Violation>,
     },
-    /// 503: a dependency (the database) is unavailable; try again.
-    #[error("{0}")]
-    Unavailable(Msg),
+    /// 503: a dependency (the database) is unavailable; try again. The cause (a
+    /// [`cause`] constant) is counted in the metrics, never shown.
+    #[error("{1}")]
+    Unavailable(&'static str, Msg),
     /// 503: the identity provider's keys are not available, so no token can be checked.
     #[error("{0}")]
     IdpUnavailable(Msg),
@@ -143,10 +144,13 @@ impl AppError {
 
     /// A 503 caused by the database being out of reach.
     pub fn db_unavailable() -> Self {
-        Self::Unavailable(Msg::new(
-            "Databasen går inte att nå just nu; försök igen om en stund.",
-            "The database is not reachable right now; try again shortly.",
-        ))
+        Self::Unavailable(
+            cause::DATABASE,
+            Msg::new(
+                "Databasen går inte att nå just nu; försök igen om en stund.",
+                "The database is not reachable right now; try again shortly.",
+            ),
+        )
     }
 
     /// The stable code of this error.
@@ -162,7 +166,7 @@ impl AppError {
             Self::PreconditionFailed(_) => "PRECONDITION_FAILED",
             Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
-            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::Unavailable(..) => "SERVICE_UNAVAILABLE",
             Self::IdpUnavailable(_) => "IDP_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_ERROR",
         }
@@ -187,7 +191,7 @@ impl AppError {
             Self::Unprocessable { .. } => {
                 Msg::new("Innehållet kan inte behandlas", "Unprocessable content")
             }
-            Self::Unavailable(_) | Self::IdpUnavailable(_) => {
+            Self::Unavailable(..) | Self::IdpUnavailable(_) => {
                 Msg::new("Tjänsten är inte tillgänglig", "Service unavailable")
             }
             Self::Internal(_) => Msg::new("Internt serverfel", "Internal server error"),
@@ -204,7 +208,7 @@ impl AppError {
             | Self::Unprocessable { detail, .. } => detail.clone(),
             Self::NotFound(detail)
             | Self::PreconditionFailed(detail)
-            | Self::Unavailable(detail)
+            | Self::Unavailable(_, detail)
             | Self::IdpUnavailable(detail) => detail.clone(),
             Self::PayloadTooLarge { limit } => text!(
                 "Begärans innehåll är större än {limit} byte.",
@@ -260,7 +264,7 @@ impl ResponseError for AppError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) | Self::IdpUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(..) | Self::IdpUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -268,7 +272,7 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         if let Self::Internal(cause) = self {
             tracing::error!(error = ?cause, "internal error");
-        } else if let Self::Unavailable(detail) | Self::IdpUnavailable(detail) = self {
+        } else if let Self::Unavailable(_, detail) | Self::IdpUnavailable(detail) = self {
             tracing::warn!(%detail, "service unavailable");
         }
         let problem = self.to_problem();
@@ -285,7 +289,7 @@ impl ResponseError for AppError {
                 };
                 res.insert_header((header::WWW_AUTHENTICATE, value));
             }
-            Self::Unavailable(_) | Self::IdpUnavailable(_) => {
+            Self::Unavailable(..) | Self::IdpUnavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "2"));
             }
             _ => {}
@@ -294,8 +298,36 @@ impl ResponseError for AppError {
         let body = serde_json::to_string(&problem).unwrap_or_else(|_| {
             r#"{"type":"urn:samverkan:problem:internal-error","title":"Internal server error","status":500,"detail":"","code":"INTERNAL_ERROR","request_id":""}"#.into()
         });
-        res.body(body)
+        let mut res = res.body(body);
+        let unavailable = match self {
+            Self::Unavailable(cause, _) => Some(*cause),
+            Self::IdpUnavailable(_) => Some(cause::IDENTITY_PROVIDER),
+            _ => None,
+        };
+        if let Some(cause) = unavailable {
+            res.extensions_mut()
+                .insert(crate::instrument::UnavailableCause(cause));
+        }
+        res
     }
+}
+
+/// Why a 503 was answered: the `cause` label of `samverkan_unavailable_responses_total`.
+pub mod cause {
+    /// The database is out of reach (connection refused or lost).
+    pub const DATABASE: &str = "database";
+    /// Every pooled connection stayed in use for the whole checkout timeout.
+    pub const POOL: &str = "pool";
+    /// A lock or statement timeout: another request held the data.
+    pub const BUSY: &str = "busy";
+    /// The access-log entry could not be written, so nothing was shown.
+    pub const ACCESS_LOG: &str = "access_log";
+    /// The bound on open live-mailbox streams is reached.
+    pub const STREAMS: &str = "streams";
+    /// The identity provider's keys are not available.
+    pub const IDENTITY_PROVIDER: &str = "identity_provider";
+    /// The readiness probe found the service not ready.
+    pub const NOT_READY: &str = "not_ready";
 }
 
 impl From<diesel::result::Error> for AppError {
@@ -310,10 +342,13 @@ impl From<diesel::result::Error> for AppError {
                 _,
             ) => Self::db_unavailable(),
             Error::DatabaseError(_, info) if is_timeout_message(info.message()) => {
-                Self::Unavailable(Msg::new(
-                    "Uppgifterna är upptagna av en annan begäran; försök igen om en stund.",
-                    "The data is busy (another request holds it); try again shortly.",
-                ))
+                Self::Unavailable(
+                    cause::BUSY,
+                    Msg::new(
+                        "Uppgifterna är upptagna av en annan begäran; försök igen om en stund.",
+                        "The data is busy (another request holds it); try again shortly.",
+                    ),
+                )
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => Self::Conflict {
                 code: "CONCURRENT_UPDATE",

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod idempotency;
+pub mod instrument;
 pub mod models;
 pub mod narcotics_cache;
 pub mod openapi;

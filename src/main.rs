@@ -139,6 +139,7 @@ fn serve(config: samverkan::config::Config) -> anyhow::Result<()> {
         webhook_policy: config.webhooks.policy,
         cors_origins: config.cors_origins.clone(),
         streams: samverkan::routes::stream::StreamSlots::new(config.streams.0, config.streams.1),
+        metrics_on_api_port: config.metrics_bind.is_none(),
     };
     actix_web::rt::System::new().block_on(startup::run(config, state))?;
     Ok(())

@@ -103,23 +103,23 @@ impl RootSpanBuilder for SamverkanRootSpan {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default();
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".into());
+        // The route is recorded when the request ends: only routing knows which resource
+        // answered (before it, `POST /api/v1/messages/recept` looks like `/messages/{id}`).
         tracing::info_span!(
             "request",
             method = %request.method(),
-            route = %route,
+            route = tracing::field::Empty,
             request_id = %request_id,
             status = tracing::field::Empty,
         )
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        let status = match outcome {
-            Ok(res) => res.status().as_u16(),
-            Err(e) => e.as_response_error().status_code().as_u16(),
+        let (status, route) = match outcome {
+            Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
+            Err(e) => (e.as_response_error().status_code().as_u16(), None),
         };
+        span.record("route", route.as_deref().unwrap_or("unmatched"));
         span.record("status", status);
     }
 }

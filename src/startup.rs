@@ -189,6 +189,9 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    // The recorder exists before the first request is counted.
+    crate::instrument::handle();
+    let metrics_here = state.metrics_on_api_port;
     let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -208,6 +211,11 @@ pub fn build_app(
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .configure(crate::web::configure)
+        .configure(|cfg| {
+            if metrics_here {
+                crate::instrument::configure(cfg);
+            }
+        })
         .default_service(web::to(fallback))
         .wrap(cors)
         .wrap(ErrorHandlers::new().default_handler(ensure_problem))
@@ -218,6 +226,8 @@ pub fn build_app(
                 .add((header::REFERRER_POLICY, "no-referrer"))
                 .add((header::CACHE_CONTROL, "no-store")),
         )
+        // Sees the final status (after the problem+json handler) and the route that answered.
+        .wrap(from_fn(crate::instrument::middleware))
         .wrap(TracingLogger::<SamverkanRootSpan>::new())
         .wrap(from_fn(request_id::middleware))
         // Outermost, so every text rendered further in — errors that escape the chain
@@ -269,7 +279,28 @@ pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Res
         ),
     }
     tracing::info!(bind = %config.bind, workers = config.workers, "serving");
-    HttpServer::new(move || build_app(state.clone()))
+    let metrics_server = match config.metrics_bind {
+        Some(addr) => {
+            let state = state.clone();
+            tracing::info!(%addr, "metrics served on their own listener");
+            Some(
+                HttpServer::new(move || {
+                    App::new()
+                        .app_data(state.clone())
+                        .configure(crate::instrument::configure)
+                        .default_service(web::to(|| async {
+                            Err::<HttpResponse, _>(AppError::NotFound(no_such_route()))
+                        }))
+                })
+                .workers(1)
+                .shutdown_timeout(5)
+                .bind(addr)?
+                .run(),
+            )
+        }
+        None => None,
+    };
+    let api = HttpServer::new(move || build_app(state.clone()))
         .workers(config.workers)
         // Database work runs on each worker's blocking threads, at most one per pooled
         // connection at a time (db::run's gate), and actix spreads connections evenly over
@@ -287,8 +318,15 @@ pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Res
         .keep_alive(std::time::Duration::from_secs(30))
         .shutdown_timeout(30)
         .bind(config.bind)?
-        .run()
-        .await
+        .run();
+    match metrics_server {
+        // Both stop on SIGTERM/SIGINT (each server listens for the signals).
+        Some(metrics) => {
+            let (a, m) = futures_util::future::join(api, metrics).await;
+            a.and(m)
+        }
+        None => api.await,
+    }
 }
 
 /// Every 10 s: the statistics follow the feed (see `models::statistics::catch_up`), so a

@@ -24,4 +24,7 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// Open live-mailbox streams and their bounds.
     pub streams: crate::routes::stream::StreamSlots,
+    /// Whether `GET /metrics` is served on the API's port (false: on its own listener,
+    /// `SAMVERKAN_METRICS_BIND`).
+    pub metrics_on_api_port: bool,
 }

@@ -290,3 +290,44 @@ fn claim_names_role_values_and_timings_are_configurable_and_checked() {
         assert!(err.contains(variable), "{args:?}: {err}");
     }
 }
+
+fn server_settings(metrics_bind: Option<&str>) -> super::Settings {
+    let mut s = token_settings(&[
+        "--database-url",
+        "postgres://localhost/x",
+        "--jwt-hs256-secret",
+        SECRET,
+        "--jwt-issuer",
+        "dev",
+        "--bind",
+        "127.0.0.1:8080",
+    ]);
+    s.metrics_bind = metrics_bind.map(str::to_string);
+    s
+}
+
+#[test]
+fn metrics_are_on_the_api_port_unless_a_separate_address_is_given() {
+    assert_eq!(server_settings(None).server().unwrap().metrics_bind, None);
+    assert_eq!(
+        server_settings(Some("")).server().unwrap().metrics_bind,
+        None
+    );
+    assert_eq!(
+        server_settings(Some("10.0.0.5:9464"))
+            .server()
+            .unwrap()
+            .metrics_bind,
+        Some("10.0.0.5:9464".parse().unwrap())
+    );
+    let err = server_settings(Some("metrics"))
+        .server()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("SAMVERKAN_METRICS_BIND"), "{err}");
+    let err = server_settings(Some("127.0.0.1:8080"))
+        .server()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("must differ"), "{err}");
+}

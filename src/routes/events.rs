@@ -136,6 +136,9 @@ pub async fn list_events(
     })
     .await?;
     let deadline = Instant::now() + Duration::from_secs(wait);
+    // A call that may wait is an open long-poll until it answers (or the client goes away).
+    let _long_poll =
+        (wait > 0).then(|| crate::instrument::Open::new(crate::instrument::name::LONG_POLLS));
     loop {
         let ids = ids.clone();
         // A batch names patients: it is logged, one `event.list` entry per patient, in the

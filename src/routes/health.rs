@@ -67,7 +67,7 @@ pub async fn ready(state: web::Data<AppState>) -> AppResult<HttpResponse> {
         }
     }
     db::run(&state.pool, |conn| {
-        db::check_ready(conn).map_err(AppError::Unavailable)
+        db::check_ready(conn).map_err(|m| AppError::Unavailable(crate::error::cause::NOT_READY, m))
     })
     .await?;
     Ok(HttpResponse::Ok().json(HealthStatus {

@@ -66,6 +66,8 @@ impl Default for StreamSlots {
 pub struct Slot {
     unit: Uuid,
     open: Arc<Mutex<(usize, HashMap<Uuid, usize>)>>,
+    /// Counted in `samverkan_open_streams` while the stream is open.
+    _counted: crate::instrument::Open,
 }
 
 impl Drop for Slot {
@@ -97,18 +99,22 @@ impl StreamSlots {
         let of_unit = open.1.get(&unit).copied().unwrap_or(0);
         if open.0 >= self.max || of_unit >= self.per_unit {
             let (all, per_unit, max) = (open.0, self.per_unit, self.max);
-            return Err(AppError::Unavailable(text!(
-                "För många öppna strömmar ({of_unit} för din enhet, {all} totalt; högst \
+            return Err(AppError::Unavailable(
+                crate::error::cause::STREAMS,
+                text!(
+                    "För många öppna strömmar ({of_unit} för din enhet, {all} totalt; högst \
                  {per_unit} och {max}). Stäng en annan flik eller försök igen om en stund.",
-                "Too many open streams ({of_unit} for your unit, {all} in all; at most \
+                    "Too many open streams ({of_unit} for your unit, {all} in all; at most \
                  {per_unit} and {max}). Close another tab or try again shortly."
-            )));
+                ),
+            ));
         }
         open.0 += 1;
         *open.1.entry(unit).or_insert(0) += 1;
         Ok(Slot {
             unit,
             open: self.open.clone(),
+            _counted: crate::instrument::Open::new(crate::instrument::name::STREAMS),
         })
     }
 }

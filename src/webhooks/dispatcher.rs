@@ -193,17 +193,27 @@ impl Dispatcher {
         // One transaction for the round's outcomes: one commit (one WAL flush) instead of one
         // per delivery. Should it fail, the round's deliveries are sent again after the lease,
         // with the same ids.
-        db::transaction(&self.pool, move |conn| {
+        let (succeeded, logged, failures) = db::transaction(&self.pool, move |conn| {
             let now = clock.now();
             let (ok, failed): (Vec<_>, Vec<_>) =
                 results.iter().partition(|(_, outcome)| outcome.succeeded());
-            record_successes(conn, &ok, now)?;
+            let (succeeded, logged) = record_successes(conn, &ok, now)?;
+            let mut failures = Vec::with_capacity(failed.len());
             for (o, outcome) in failed {
-                record_failure(conn, &cfg, o, outcome, now)?;
+                failures.extend(record_failure(conn, &cfg, o, outcome, now)?);
             }
-            Ok(())
+            Ok((succeeded, logged, failures))
         })
         .await?;
+        // Counted once the round's outcomes are committed.
+        crate::instrument::webhook_attempts("succeeded", succeeded);
+        crate::instrument::access_log_written("ok", logged);
+        for f in failures {
+            crate::instrument::webhook_attempts(if f.retry { "retry" } else { "failed" }, 1);
+            if let Some(reason) = f.disabled {
+                crate::instrument::webhook_endpoint_disabled(reason);
+            }
+        }
         Ok(n)
     }
 

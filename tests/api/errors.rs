@@ -195,6 +195,7 @@ async fn a_panicking_handler_answers_500_problem_json_and_the_server_stays_up() 
         webhook_policy: Default::default(),
         cors_origins: Vec::new(),
         streams: Default::default(),
+        metrics_on_api_port: true,
     };
     let app = test::init_service(samverkan::startup::build_app(web::Data::new(state)).route(
         "/test/panic",

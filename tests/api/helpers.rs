@@ -522,6 +522,7 @@ impl TestApp {
             webhook_policy,
             cors_origins,
             streams: Default::default(),
+            metrics_on_api_port: true,
         };
         let app = test::init_service(startup::build_app(web::Data::new(state))).await;
         let app = std::rc::Rc::new(app);
@@ -564,6 +565,7 @@ impl TestApp {
             webhook_policy: Default::default(),
             cors_origins: Vec::new(),
             streams: Default::default(),
+            metrics_on_api_port: true,
         };
         let app =
             std::rc::Rc::new(test::init_service(startup::build_app(web::Data::new(state))).await);

@@ -19,6 +19,7 @@ mod idempotency;
 mod integration_reads;
 mod language;
 mod messages;
+mod metrics;
 mod narcotics;
 mod oidc;
 mod openapi;

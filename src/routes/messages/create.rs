@@ -114,11 +114,21 @@ pub async fn create<D: Details>(
         },
     )
     .await;
-    if let (Err(e), Some(unit)) = (&result, caller.unit_hsa_id.clone()) {
-        count_refusal(&state, refusing_rules(e), move |conn, rules| {
-            statistics::on_create_refused(conn, now, &unit, recipient, D::CATEGORY.as_str(), rules)
-        })
-        .await;
+    if let Err(e) = &result {
+        let rules = refusing_rules(e, "create");
+        if let Some(unit) = caller.unit_hsa_id.clone() {
+            count_refusal(&state, rules, move |conn, rules| {
+                statistics::on_create_refused(
+                    conn,
+                    now,
+                    &unit,
+                    recipient,
+                    D::CATEGORY.as_str(),
+                    rules,
+                )
+            })
+            .await;
+        }
     }
     result
 }

@@ -80,7 +80,10 @@ pub fn rule_violations(found: Vec<RuleViolation>, out: &mut Vec<Violation>) {
 
 /// The rules of the routine among a refusal's violations, each once, in reporting order —
 /// what the statistics count. Empty for any other error.
-pub fn refusing_rules(err: &AppError) -> Vec<String> {
+///
+/// Each is counted in the metrics (`samverkan_rule_refusals_total`) under `operation`
+/// (`create` or `reply`), whoever the caller is.
+pub fn refusing_rules(err: &AppError, operation: &'static str) -> Vec<String> {
     let AppError::Unprocessable { violations, .. } = err else {
         return Vec::new();
     };
@@ -88,6 +91,7 @@ pub fn refusing_rules(err: &AppError) -> Vec<String> {
         .iter()
         .map(|c| c.as_str())
         .filter(|c| violations.iter().any(|v| v.code == *c))
+        .inspect(|c| crate::instrument::rule_refused(c, operation))
         .map(str::to_string)
         .collect()
 }

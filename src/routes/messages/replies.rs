@@ -201,7 +201,7 @@ pub async fn reply_to_message(
     .await;
     if let Err(e) = &result {
         let at = state.clock.now();
-        count_refusal(&state, refusing_rules(e), move |conn, rules| {
+        count_refusal(&state, refusing_rules(e, "reply"), move |conn, rules| {
             statistics::on_reply_refused(conn, at, message_id, rules)
         })
         .await;

@@ -16,14 +16,15 @@ use super::{DispatchConfig, Outcome, Outgoing};
 /// Records the round's successes in two statements whatever their number: the deliveries,
 /// and for those that named a patient an access-log entry each, with the endpoint's owner as
 /// actor (a delivery discloses the patient's id to the platform, like a feed batch). A delivery
-/// claimed again meanwhile (its lease ran out) is left to the attempt that holds it.
+/// claimed again meanwhile (its lease ran out) is left to the attempt that holds it. Returns
+/// how many were recorded and how many access-log entries they wrote.
 pub(super) fn record_successes(
     conn: &mut PgConnection,
     ok: &[&(Outgoing, Outcome)],
     now: OffsetDateTime,
-) -> AppResult<()> {
+) -> AppResult<(usize, usize)> {
     if ok.is_empty() {
-        return Ok(());
+        return Ok((0, 0));
     }
     let ids: Vec<Uuid> = ok.iter().map(|(o, _)| o.claimed.id).collect();
     let attempts: Vec<i32> = ok.iter().map(|(o, _)| o.claimed.attempts).collect();
@@ -54,8 +55,9 @@ pub(super) fn record_successes(
             entries.request_id.push(o.webhook_id.clone());
         }
     }
-    access_log::append_deliveries(conn, action::WEBHOOK_DELIVERY, &entries)?;
-    Ok(())
+    let logged = access_log::append_deliveries(conn, action::WEBHOOK_DELIVERY, &entries)
+        .inspect_err(|_| crate::instrument::access_log_failed())?;
+    Ok((recorded.len(), logged))
 }
 
 /// Records a failed attempt: when the next one is due (or that the attempts are spent), the
@@ -66,7 +68,7 @@ pub(super) fn record_failure(
     o: &Outgoing,
     outcome: &Outcome,
     now: OffsetDateTime,
-) -> AppResult<()> {
+) -> AppResult<Option<Failed>> {
     let gone = outcome.http_status == Some(410);
     let next_attempt_at = if gone {
         None
@@ -84,7 +86,7 @@ pub(super) fn record_failure(
     };
     if !webhook::record_attempt(conn, &o.claimed, &result, now)? {
         tracing::info!(webhook_id = %o.webhook_id, "delivery claimed again meanwhile; this attempt is not recorded");
-        return Ok(());
+        return Ok(None);
     }
     let endpoint = &o.endpoint;
     tracing::info!(
@@ -112,7 +114,19 @@ pub(super) fn record_failure(
         disable(conn, endpoint.id, reason, now)?;
         tracing::warn!(endpoint = %endpoint.id, reason, "webhook endpoint disabled");
     }
-    Ok(())
+    Ok(Some(Failed {
+        retry: next_attempt_at.is_some() && reason.is_none(),
+        disabled: reason,
+    }))
+}
+
+/// What a failed attempt led to, for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Failed {
+    /// Another attempt is scheduled.
+    pub retry: bool,
+    /// The endpoint was disabled, and why (`gone`, `failing`).
+    pub disabled: Option<&'static str>,
 }
 
 /// Disables an endpoint and fails its pending deliveries (recoverable once it is active again).
