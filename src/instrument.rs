@@ -225,7 +225,17 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let method = method_label(req.method());
-    let res = next.call(req).await?;
+    let res = match next.call(req).await {
+        Ok(res) => res,
+        Err(e) => {
+            // An error that escaped the chain (rendered further out): no route is known.
+            let status = e.as_response_error().status_code();
+            counter!(name::HTTP_REQUESTS, "method" => method, "route" => "unmatched",
+                     "status" => status.as_str().to_owned())
+            .increment(1);
+            return Err(e);
+        }
+    };
     let route = res
         .request()
         .match_pattern()
