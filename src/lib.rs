@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod models;
 pub mod narcotics_cache;
 pub mod openapi;
+pub mod progress;
 pub mod request_id;
 pub mod response;
 pub mod routes;
