@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `openapi`, `token`, `seed-demo`,
-//! `audit purge` and `narcotics import FILE` — seven subcommands; `samverkan --help` lists them
+//! `audit purge` and `narcotics import [--dry-run] FILE` — seven subcommands; `samverkan --help` lists them
 //! with their options.
 
 use clap::{Args, Parser, Subcommand};
@@ -52,10 +52,14 @@ pub enum Command {
 /// Narcotics reference subcommands.
 #[derive(Subcommand)]
 pub enum NarcoticsCommand {
-    /// Replace the whole reference with a CSV file in the format of data/narcotics.csv.
+    /// Replace the whole reference with a CSV file in the format of data/narcotics.csv; prints
+    /// every entry added (+), changed (~) and removed (-), and the counts.
     Import {
         /// The CSV file.
         file: std::path::PathBuf,
+        /// Print the difference and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

@@ -17,6 +17,7 @@ use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
+use crate::progress;
 
 /// The connection pool, with a fair gate in front of it.
 ///
@@ -160,12 +161,38 @@ where
     .await
 }
 
-/// Applies pending migrations; returns the versions applied.
+/// Applies pending migrations, one at a time and each in its own transaction as diesel does;
+/// returns the versions applied. Logs each one when it is applied, and every
+/// [`progress::HEARTBEAT`] while one runs: a migration that rewrites a large table can take
+/// minutes, and the log is the only sign of life `samverkan migrate` and a starting server give.
 pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    let applied = applied.iter().map(|v| v.to_string()).collect();
+    let pending = conn
+        .pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("cannot read the applied migrations: {e}"))?;
+    let total = pending.len();
+    let mut applied = Vec::with_capacity(total);
+    for (i, migration) in pending.iter().enumerate() {
+        let name = migration.name().to_string();
+        let step = format!("{}/{total}", i + 1);
+        // Quiet when quick: a long one announces itself through the heartbeat.
+        tracing::debug!(migration = %name, step = %step, "applying migration");
+        let started = Instant::now();
+        let version = progress::with_heartbeat(
+            progress::HEARTBEAT,
+            |spent| {
+                tracing::info!(migration = %name, step = %step, seconds = spent.as_secs(), "migration still running");
+            },
+            || conn.run_migration(migration.as_ref()),
+        )
+        .map_err(|e| anyhow::anyhow!("migration {name} failed: {e}"))?;
+        tracing::info!(
+            migration = %name,
+            step = %step,
+            ms = started.elapsed().as_millis() as u64,
+            "migration applied"
+        );
+        applied.push(version.to_string());
+    }
     // The narcotics reference starts as the file the project ships.
     crate::models::narcotic::seed_if_empty(conn)?;
     Ok(applied)

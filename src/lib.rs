@@ -14,6 +14,7 @@ pub mod instrument;
 pub mod models;
 pub mod narcotics_cache;
 pub mod openapi;
+pub mod progress;
 pub mod request_id;
 pub mod response;
 pub mod routes;

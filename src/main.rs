@@ -90,19 +90,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Narcotics {
-            command: NarcoticsCommand::Import { file },
-        } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let mut conn = db::connect(&settings.database_url()?)?;
-            let n = samverkan::models::narcotic::import_csv(&mut conn, &text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            eprintln!(
-                "imported {n} narcotic substances from {}; servers use them within 30 s",
-                file.display()
-            );
-            Ok(())
-        }
+            command: NarcoticsCommand::Import { file, dry_run },
+        } => import_narcotics(&settings, &file, dry_run),
         Command::Audit {
             command: AuditCommand::Purge,
         } => {
@@ -113,6 +102,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve => serve(settings.server()?),
     }
+}
+
+/// `narcotics import [--dry-run] FILE`: the difference on stdout, one line per entry, then the
+/// counts and what was done.
+fn import_narcotics(
+    settings: &samverkan::config::Settings,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use samverkan::models::narcotic::{self, ImportMode};
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let mut conn = db::connect(&settings.database_url()?)?;
+    let mode = if dry_run {
+        ImportMode::DryRun
+    } else {
+        ImportMode::Apply
+    };
+    let report = narcotic::import_csv(&mut conn, &text, mode)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let (summary, file) = (report.diff.summary(), file.display());
+    print!("{}", report.diff);
+    if dry_run {
+        println!(
+            "{summary}. Dry run: nothing was changed; an import would leave {} substances from {file}.",
+            report.entries
+        );
+    } else if report.written {
+        println!(
+            "{summary}. The reference now holds {} substances from {file}; servers use them within 30 s.",
+            report.entries
+        );
+    } else {
+        println!("{summary}. The reference already equals {file}; nothing was changed.");
+    }
+    Ok(())
 }
 
 fn serve(config: samverkan::config::Config) -> anyhow::Result<()> {

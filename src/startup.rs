@@ -13,7 +13,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::i18n::Msg;
-use crate::openapi::{ApiDoc, ClosedVariants, ErrorResponses, Links, NonBlankTexts};
+use crate::openapi::{
+    ApiDoc, ClosedVariants, ErrorResponses, Links, NonBlankTexts, OperationSecurity,
+};
 use crate::request_id::{self, SamverkanRootSpan};
 use crate::routes;
 use crate::state::AppState;
@@ -24,9 +26,11 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(scope::scope("/api/v1").configure(routes::configure_api));
 }
 
-/// Finishes the generated document: shared error responses on every operation, the non-blank
-/// pattern of required texts, closed tagged-enum variants, and the links between operations.
+/// Finishes the generated document: who may call each operation, shared error responses on
+/// every operation, the non-blank pattern of required texts, closed tagged-enum variants, and
+/// the links between operations.
 fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    OperationSecurity.modify(&mut api);
     ErrorResponses.modify(&mut api);
     NonBlankTexts.modify(&mut api);
     ClosedVariants.modify(&mut api);

@@ -14,6 +14,7 @@ pub mod municipality;
 pub mod narcotic_renewal;
 pub mod narcotics;
 pub mod narcotics_csv;
+pub mod narcotics_diff;
 pub mod personnummer;
 pub mod reply_window;
 pub mod routing;

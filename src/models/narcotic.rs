@@ -1,9 +1,16 @@
 //! The `narcotics` table: the reference the NARKOTIKA rule matches against. Seeded from the
-//! file the project ships when empty; replaced whole by `samverkan narcotics import FILE`.
+//! file the project ships when empty; replaced whole by `samverkan narcotics import FILE`,
+//! which reports the difference (and with `--dry-run` only reports it).
+//!
+//! Every write takes the table's SHARE ROW EXCLUSIVE lock first: two imports (or two servers
+//! seeding a fresh database) run one after the other instead of interleaving their deletes and
+//! inserts into a table holding both files, and the difference an import reports is the one it
+//! made. Readers (ACCESS SHARE) are not blocked.
 
 use diesel::prelude::*;
 
 use crate::domain::narcotics::NarcoticEntry;
+use crate::domain::narcotics_diff::NarcoticsDiff;
 use crate::schema::narcotics;
 
 /// The file the project ships (built from shared/domain/narcotics.csv; see data/NARCOTICS.md).
@@ -54,23 +61,36 @@ pub fn load(conn: &mut PgConnection) -> QueryResult<Vec<NarcoticEntry>> {
         .collect())
 }
 
-/// Replaces the whole table with `entries` in one transaction; returns the count.
-pub fn replace_all(conn: &mut PgConnection, entries: &[NarcoticEntry]) -> QueryResult<usize> {
-    conn.transaction(|conn| {
-        diesel::delete(narcotics::table).execute(conn)?;
-        for e in entries {
-            diesel::insert_into(narcotics::table)
-                .values(NewNarcotic {
-                    substance: &e.substance,
-                    names: some(&e.names),
-                    atc_codes: some(&e.atc_codes),
-                    npl_ids: some(&e.npl_ids),
-                    schedule: &e.schedule,
-                })
-                .execute(conn)?;
-        }
-        Ok(entries.len())
-    })
+/// Rows per INSERT: five bind parameters a row, well under PostgreSQL's 65,535.
+const INSERT_BATCH: usize = 1_000;
+
+/// Waits for any other writer of the table, until the end of the transaction.
+fn lock_for_writing(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("LOCK TABLE narcotics IN SHARE ROW EXCLUSIVE MODE")
+        .execute(conn)
+        .map(drop)
+}
+
+/// Deletes every row and inserts `entries` in their order (the order is the index's: the
+/// first of two entries sharing a name, code or id wins). Call inside a transaction.
+fn replace_rows(conn: &mut PgConnection, entries: &[NarcoticEntry]) -> QueryResult<()> {
+    diesel::delete(narcotics::table).execute(conn)?;
+    for batch in entries.chunks(INSERT_BATCH) {
+        let rows: Vec<NewNarcotic> = batch
+            .iter()
+            .map(|e| NewNarcotic {
+                substance: &e.substance,
+                names: some(&e.names),
+                atc_codes: some(&e.atc_codes),
+                npl_ids: some(&e.npl_ids),
+                schedule: &e.schedule,
+            })
+            .collect();
+        diesel::insert_into(narcotics::table)
+            .values(&rows)
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Number of entries.
@@ -85,16 +105,69 @@ pub fn seed_if_empty(conn: &mut PgConnection) -> anyhow::Result<usize> {
     }
     let entries = crate::domain::narcotics::parse_csv(SHIPPED_CSV)
         .map_err(|e| anyhow::anyhow!("the shipped narcotics file is invalid: {e}"))?;
-    Ok(replace_all(conn, &entries)?)
+    let added = conn.transaction(|conn| {
+        lock_for_writing(conn)?;
+        // Another process may have seeded it while this one waited for the lock.
+        if count(conn)? > 0 {
+            return Ok(0);
+        }
+        replace_rows(conn, &entries)?;
+        QueryResult::Ok(entries.len())
+    })?;
+    Ok(added)
+}
+
+/// Whether an import writes what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Replace the reference (unless it already equals the file).
+    Apply,
+    /// Only report the difference; change nothing.
+    DryRun,
+}
+
+/// What an import found, and whether it wrote it.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    /// The difference between the stored reference and the file.
+    pub diff: NarcoticsDiff,
+    /// Entries in the file (what the reference holds after a write).
+    pub entries: usize,
+    /// Whether the table was rewritten: not on a dry run, nor when nothing differs.
+    pub written: bool,
 }
 
 /// Replaces the reference with the entries of a CSV text in the format of the shipped file
-/// (`samverkan narcotics import FILE`); refuses a file that parses to no entries, which would
+/// (`samverkan narcotics import FILE`) and reports the difference, in one transaction; with
+/// [`ImportMode::DryRun`] only reads. Refuses a file that parses to no entries, which would
 /// switch the NARKOTIKA rule off.
-pub fn import_csv(conn: &mut PgConnection, text: &str) -> anyhow::Result<usize> {
+pub fn import_csv(
+    conn: &mut PgConnection,
+    text: &str,
+    mode: ImportMode,
+) -> anyhow::Result<ImportReport> {
     let entries = crate::domain::narcotics::parse_csv(text).map_err(|e| anyhow::anyhow!("{e}"))?;
     if entries.is_empty() {
         anyhow::bail!("no entries; refusing to empty the narcotics reference");
     }
-    Ok(replace_all(conn, &entries)?)
+    let report = conn.transaction(|conn| {
+        match mode {
+            ImportMode::Apply => lock_for_writing(conn)?,
+            // The database refuses any write in this transaction, whatever code runs in it.
+            ImportMode::DryRun => diesel::sql_query("SET TRANSACTION READ ONLY")
+                .execute(conn)
+                .map(drop)?,
+        }
+        let diff = NarcoticsDiff::between(&load(conn)?, &entries);
+        let written = mode == ImportMode::Apply && !diff.is_empty();
+        if written {
+            replace_rows(conn, &entries)?;
+        }
+        QueryResult::Ok(ImportReport {
+            diff,
+            entries: entries.len(),
+            written,
+        })
+    })?;
+    Ok(report)
 }

@@ -5,12 +5,13 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::Modify;
 
-/// The shared error responses, each a reusable `components.responses` entry.
+/// The shared error responses, each a reusable `components.responses` entry. Only statuses this
+/// modifier adds are here: a 404 is always the handler's own, which says what was not found,
+/// and an entry nothing refers to would be dead weight in the contract.
 const SHARED: &[(&str, &str, &str)] = &[
     ("400", "BadRequest", "Malformed JSON or query string (`MALFORMED_JSON`, `INVALID_QUERY`, `INVALID_CURSOR`)."),
     ("401", "Unauthenticated", "No valid bearer token (`UNAUTHENTICATED`), or an identity provider's token that names several people, units or commissions (`AMBIGUOUS_IDENTITY`); see the `WWW-Authenticate` header."),
     ("403", "Forbidden", "The token's acting unit is unknown or inactive (`UNIT_NOT_AUTHORISED`), its medarbetaruppdrag is not for care (`COMMISSION_PURPOSE`), a machine client is not registered (`CLIENT_NOT_REGISTERED`), the token lacks the role this needs (`ROLE_REQUIRED`), or the caller lacks the licence or unit kind it needs (`LICENCE_REQUIRED`, `KOMMUN_UNIT_REQUIRED`, …)."),
-    ("404", "NotFound", "No such resource, or one the caller's unit may not see (`NOT_FOUND`)."),
     ("409", "Conflict", "The request conflicts with the current state, or a request with the same `Idempotency-Key` is still being processed (`IDEMPOTENCY_IN_PROGRESS`)."),
     ("413", "PayloadTooLarge", "The body is larger than the configured limit (`PAYLOAD_TOO_LARGE`)."),
     ("415", "UnsupportedMediaType", "The body is not application/json (`UNSUPPORTED_MEDIA_TYPE`)."),
@@ -19,8 +20,8 @@ const SHARED: &[(&str, &str, &str)] = &[
 ];
 
 /// Adds 401, 403 and 503 to every `/api/v1` operation, 400/413/415/422 to every operation with
-/// a body, 400 to every operation with query parameters, and points existing 4xx/5xx entries at
-/// the shared problem+json responses.
+/// a body, 400 to every operation with query parameters, and gives a handler's own 4xx/5xx
+/// entries (a description only) the problem+json body.
 pub struct ErrorResponses;
 
 impl Modify for ErrorResponses {
@@ -56,10 +57,6 @@ impl Modify for ErrorResponses {
                 let mut add: Vec<&str> = Vec::new();
                 if authenticated {
                     add.extend(["401", "403", "503"]);
-                    op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
-                        "bearer",
-                        Vec::<String>::new(),
-                    )]);
                 }
                 if op.request_body.is_some() {
                     add.extend(["400", "413", "415", "422"]);

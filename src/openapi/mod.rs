@@ -1,6 +1,8 @@
-//! The OpenAPI document: info, tags and the bearer-JWT security scheme here; the rest is what
-//! utoipa 5 cannot say from the handlers and types alone, one modifier per concern, each run by
+//! The OpenAPI document: info, servers and tags here; the rest is what utoipa 5 cannot say
+//! from the handlers and types alone, one modifier per concern, each run by
 //! `startup::openapi_document`:
+//! - [`SecurityAddon`] and [`OperationSecurity`]: the bearer-JWT scheme, required on every
+//!   `/api/v1` operation and explicitly not on the health probes;
 //! - [`ErrorResponses`]: the error responses every operation shares, and the `Idempotency-Key`
 //!   header of every changing operation, so no handler can forget them;
 //! - [`NonBlankTexts`]: required texts may not be blank (the server trims before it checks);
@@ -11,14 +13,15 @@ mod closed_variants;
 mod error_responses;
 mod links;
 mod non_blank;
+mod security;
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 
 pub use closed_variants::ClosedVariants;
 pub use error_responses::ErrorResponses;
 pub use links::Links;
 pub use non_blank::NonBlankTexts;
+pub use security::{OperationSecurity, SecurityAddon};
 
 use crate::error::{Problem, Violation};
 
@@ -28,8 +31,11 @@ use crate::error::{Problem, Violation};
     info(
         title = "Samverkan",
         description = "Non-urgent messages about a patient between the six Halland municipalities' home health care and regional care (vårdcentraler, psykiatrisk öppenvård, Habiliteringen, Palliativa konsultteam), under the Region Halland routine \"Informationsöverföring via Lifecare SP\". Every error is RFC 9457 application/problem+json with a stable `code`. Every text meant for people (problem `title` and `detail`, violation `message`, rule titles and explanations) is Swedish, or English when `Accept-Language` prefers `en` over `sv`; codes never change with the language, and a problem says its language in `Content-Language`.",
-        license(name = "MIT", identifier = "MIT")
+        license(name = "MIT", identifier = "MIT"),
+        contact(name = "The team that runs Samverkan for Region Halland")
     ),
+    // Relative: the document describes the server that serves it, wherever it is deployed.
+    servers((url = "/", description = "The server this document is served by.")),
     components(schemas(Problem, Violation)),
     modifiers(&SecurityAddon),
     tags(
@@ -47,24 +53,3 @@ use crate::error::{Problem, Violation};
     )
 )]
 pub struct ApiDoc;
-
-/// Declares the bearer-JWT scheme and requires it on every `/api/v1` operation.
-pub struct SecurityAddon;
-
-impl Modify for SecurityAddon {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some(
-                        "A JWT from the region's OpenID provider (RS256, PS256 or ES256, key by `kid` from its JWKS). Claims by Inera's names (configurable): `employeeHsaId` (the person), `healthCareUnitHsaId` (acting unit), `commissionHsaId` and `commissionPurpose` (\"Vård och behandling\" for care staff), `healthcareProfessionalLicense`, `given_name`, `family_name`, `roles` (admin, granskare). A client-credentials token acts as the registered integration client its `client_id` names. Development setups use HS256 tokens with `sub`, `unit`, `roles`, `legitimerad`, `profession`, `units`.",
-                    ))
-                    .build(),
-            ),
-        );
-    }
-}

@@ -29,6 +29,7 @@ pub struct RecipientQuery {
     /// The category about to be written. Today every category has the same recipients (the
     /// routine routes by unit kind alone); a frontend that names it gets the right answer
     /// should that change.
+    #[param(inline)]
     pub category: Option<Category>,
     /// Only recipients of this kind.
     pub kind: Option<UnitKind>,

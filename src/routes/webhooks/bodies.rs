@@ -276,6 +276,7 @@ impl DeliveryStatus {
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// Only deliveries in this state.
+    #[param(inline)]
     pub status: Option<DeliveryStatus>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
