@@ -20,7 +20,7 @@ impl Modify for SecurityAddon {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "A JWT from the region's OpenID provider (RS256, PS256 or ES256, key by `kid` from its JWKS). Claims by Inera's names (configurable): `employeeHsaId` (the person), `healthCareUnitHsaId` (acting unit), `commissionHsaId` and `commissionPurpose` (\"Vård och behandling\" for care staff), `healthcareProfessionalLicense`, `given_name`, `family_name`, `roles` (admin, granskare). A client-credentials token acts as the registered integration client its `client_id` names. Development setups use HS256 tokens with `sub`, `unit`, `roles`, `legitimerad`, `profession`, `units`.",
+                        "A JWT from the region's OpenID provider (RS256, PS256 or ES256, key by `kid` from its JWKS). Claims by Inera's names (configurable): `employeeHsaId` (the person), `healthCareUnitHsaId` (acting unit), `commissionHsaId` and `commissionPurpose` (\"Vård och behandling\" for care staff), `healthcareProfessionalLicense`, `given_name`, `family_name`, `roles` (admin, granskare, statistik). A client-credentials token acts as the registered integration client its `client_id` names. Development setups use HS256 tokens with `sub`, `unit`, `roles`, `legitimerad`, `profession`, `units`.",
                     ))
                     .build(),
             ),
