@@ -296,10 +296,18 @@ async fn a_scrape_after_a_few_requests_has_every_family_with_route_templates_and
 async fn open_long_polls_are_counted_while_they_wait() {
     let app = TestApp::spawn().await;
     let token = integration_token(&[HALMSTAD_KOMMUN]);
-    let poll = app.get_with_token("/api/v1/events?after=999999&wait=2", &token);
+    let poll = app.get_with_token("/api/v1/events?after=999999&wait=5", &token);
+    // Scraped until the poll is seen waiting (it answers empty after 5 s).
     let check = async {
-        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
-        value(&scrape(&app).await, "samverkan_open_long_polls", &[])
+        let mut open = 0.0;
+        for _ in 0..40 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            open = value(&scrape(&app).await, "samverkan_open_long_polls", &[]);
+            if open >= 1.0 {
+                break;
+            }
+        }
+        open
     };
     let (res, open) = tokio::join!(poll, check);
     assert_eq!(res.status.as_u16(), 200);
