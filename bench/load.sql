@@ -14,8 +14,12 @@ SET maintenance_work_mem = '512MB';
 -- per-row trigger that queues them (migration 000010) is off for the load.
 ALTER TABLE events DISABLE TRIGGER events_webhook_enqueue;
 
+-- access_log is partitioned by month (migration 15): its indexes are defined on the parent,
+-- whose definition PostgreSQL writes `ON ONLY` (the parent alone); without ONLY, CREATE INDEX
+-- builds it on every partition again.
 CREATE TEMP TABLE saved_indexes AS
-SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+SELECT i.indexrelid::regclass::text AS name,
+       replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') AS def
 FROM pg_index i
 JOIN pg_class t ON t.oid = i.indrelid
 WHERE t.relname IN ('messages', 'message_replies', 'message_status_changes', 'events', 'access_log')
@@ -149,6 +153,15 @@ INSERT INTO events (seq, type, at, unit_ids, message_id, patient_id)
 SELECT (SELECT coalesce(max(seq), 0) FROM events) + row_number() OVER (ORDER BY g.sent_at),
        'message.created', g.sent_at, ARRAY[kommun_id, region_id], g.id, g.patient_id
 FROM gen g;
+
+-- The months of this chunk get their partitions, as maintenance would have made them when
+-- the entries were written (else they would all wait in the default partition).
+DO $$
+BEGIN
+    PERFORM access_log_create_partition(m::date)
+    FROM generate_series(date_trunc('month', (SELECT min(sent_at) FROM gen) AT TIME ZONE 'UTC'),
+                         date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m;
+END $$;
 
 INSERT INTO access_log (at, actor_hsa_id, actor_name, unit_id, unit_hsa_id, action, outcome,
     patient_id, message_id, request_id)

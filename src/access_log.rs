@@ -13,7 +13,9 @@
 //! on such a patient) sets [`Subject::refused`] and is logged `denied`. A refusal that fails
 //! the request and named a patient or message (a 404 across units, a rule refusal) is logged as
 //! `denied` in a transaction of its own after the refused one rolled back. If an entry cannot
-//! be written, the request fails with 503 and shows nothing: fail closed.
+//! be written, the request fails with 503 and shows nothing: fail closed. A month without its
+//! partition is not such a case: the entry goes to the default partition
+//! (`models::access_log::partitions`).
 
 use diesel::PgConnection;
 use uuid::Uuid;

@@ -4,8 +4,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use samverkan::auth::{mint_hs256, JwtVerifier, TokenRequest};
+use samverkan::cli::audit as audit_cli;
 use samverkan::cli::{AuditCommand, Cli, Command, NarcoticsCommand};
 use samverkan::config::ConfigError;
+use samverkan::models::access_log;
 use samverkan::{db, seed, startup, state::AppState, telemetry};
 
 /// mimalloc instead of glibc's malloc: a mailbox page builds and frees thousands of small
@@ -93,12 +95,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             command: NarcoticsCommand::Import { file, dry_run },
         } => import_narcotics(&settings, &file, dry_run),
         Command::Audit {
-            command: AuditCommand::Purge,
+            command: AuditCommand::Maintain,
         } => {
             let mut conn = db::connect(&settings.database_url()?)?;
-            let n = samverkan::models::access_log::purge_older_than_five_years(&mut conn)?;
-            eprintln!("purged {n} access-log entries older than five years");
+            let report = access_log::partitions::maintain(&mut conn)?;
+            audit_cli::print_maintained(&report);
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Purge(args),
+        } => {
+            let mut conn = db::connect(&settings.database_url()?)?;
+            audit_cli::purge(&mut conn, args.retention_years, args.batch_size)
         }
         Command::Serve => serve(settings.server()?),
     }

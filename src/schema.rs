@@ -1,7 +1,7 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
-    access_log (id) {
+    access_log (at, id) {
         id -> Int8,
         at -> Timestamptz,
         actor_hsa_id -> Text,

@@ -352,12 +352,15 @@ fn spawn_statistics(pool: crate::db::DbPool) {
     });
 }
 
-/// Hourly: removes idempotency keys past their 48 hours (they are promised for 24).
+/// At start and hourly: creates the access log's partitions ahead (see
+/// `models::access_log::partitions::maintain`), removes idempotency keys past their 48 hours
+/// (they are promised for 24) and expired stream tickets.
 fn spawn_housekeeping(pool: crate::db::DbPool) {
     actix_web::rt::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every.tick().await;
+            maintain_access_log(&pool).await;
             match crate::db::run(&pool, |conn| Ok(crate::idempotency::purge_expired(conn)?)).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired idempotency keys removed"),
                 Ok(_) => {}
@@ -373,6 +376,34 @@ fn spawn_housekeeping(pool: crate::db::DbPool) {
             }
         }
     });
+}
+
+/// The access log's months ahead. A failure is logged and tried again in an hour: until a
+/// month has its partition, its entries go to the default partition, so no write fails.
+async fn maintain_access_log(pool: &crate::db::DbPool) {
+    use crate::models::access_log::partitions;
+    match crate::db::run(pool, |conn| Ok(partitions::maintain(conn)?)).await {
+        Ok(report) => {
+            for (month, moved) in &report.created {
+                tracing::info!(partition = %month.partition_name(), moved, "access-log partition created");
+            }
+            if report.default_created {
+                tracing::error!("access-log default partition was missing (dropped outside the purge); created again");
+            }
+            for month in &report.missing_inside {
+                tracing::error!(partition = %month.partition_name(), "access-log partition was missing between other months (dropped or detached outside the purge); created again");
+            }
+            for name in &report.guarded {
+                tracing::warn!(partition = %name, "access-log partition could be truncated; guarded now");
+            }
+            if report.waiting > 0 {
+                tracing::warn!(entries = report.waiting, "access-log entries wait in the default partition (their month has no partition); see `samverkan audit maintain`");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "access-log partition maintenance failed; trying again in an hour")
+        }
+    }
 }
 
 #[cfg(test)]

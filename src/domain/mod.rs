@@ -8,6 +8,7 @@ pub mod draft;
 pub mod hsa_id;
 pub mod iso_date;
 pub mod lifecycle;
+pub mod log_retention;
 pub mod luhn;
 pub mod measurements;
 pub mod municipality;

@@ -146,6 +146,18 @@ impl TestDb {
         Self { name, url }
     }
 
+    /// An empty database, no migration run (for tests of the migrations themselves).
+    pub fn empty() -> Self {
+        let mut admin =
+            PgConnection::establish(&url_for("postgres")).expect("connect to postgres db");
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+        let url = url_for(&name);
+        Self { name, url }
+    }
+
     /// A direct connection, for arranging and asserting.
     pub fn conn(&self) -> PgConnection {
         PgConnection::establish(&self.url).expect("connect test database")

@@ -3,6 +3,7 @@
 
 mod access_log_coverage;
 mod access_log_pages;
+mod access_log_retention;
 mod audit;
 mod auth;
 mod authz;

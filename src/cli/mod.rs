@@ -1,10 +1,13 @@
 //! The command line: `serve` (the default), `migrate`, `openapi`, `token`, `seed-demo`,
-//! `audit purge` and `narcotics import [--dry-run] FILE` — seven subcommands; `samverkan --help` lists them
-//! with their options.
+//! `audit maintain`, `audit purge` and `narcotics import [--dry-run] FILE` — eight
+//! subcommands; `samverkan --help` lists them with their options.
+
+pub mod audit;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Settings;
+use crate::domain::log_retention::Retention;
 
 /// Samverkan: non-urgent messages between Halland municipal home health care and regional care.
 #[derive(Parser)]
@@ -95,6 +98,23 @@ pub struct TokenArgs {
 /// Access-log subcommands.
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Delete entries older than five years (the only removal the log allows).
-    Purge,
+    /// Create the partitions of the coming months and move entries waiting in the default
+    /// partition into theirs (the server does this at start and hourly).
+    Maintain,
+    /// Remove the entries older than the retention (the only removal the log allows): whole
+    /// months are dropped, the rest deleted in batches, with progress on stderr. Safe to
+    /// interrupt and run again.
+    Purge(PurgeArgs),
+}
+
+/// Options of `audit purge`.
+#[derive(Args, Debug)]
+pub struct PurgeArgs {
+    /// Keep entries this many years (at least 5: HSLF-FS 2016:40).
+    #[arg(long, env = "SAMVERKAN_AUDIT_RETENTION_YEARS", default_value = "5")]
+    pub retention_years: Retention,
+    /// Entries deleted per transaction in the month the limit falls in (100–1000000).
+    #[arg(long, default_value_t = crate::models::access_log::purge::DEFAULT_BATCH,
+          value_parser = clap::value_parser!(i64).range(100..=1_000_000))]
+    pub batch_size: i64,
 }

@@ -1,4 +1,8 @@
-//! The `access_log` table: one append-only row per access to patient data.
+//! The `access_log` table: one append-only row per access to patient data, partitioned by
+//! month (see [`partitions`]) and kept for the retention (see [`purge`]).
+
+pub mod partitions;
+pub mod purge;
 
 use diesel::prelude::*;
 use time::OffsetDateTime;
@@ -137,52 +141,75 @@ pub fn append(conn: &mut PgConnection, entry: &NewAccessLog<'_>) -> QueryResult<
         .map(|_| ())
 }
 
-/// One page of entries, newest first.
-pub fn list(conn: &mut PgConnection, f: &AccessLogFilter) -> QueryResult<Vec<AccessLogRow>> {
-    let mut q = access_log::table
-        .select(AccessLogRow::as_select())
-        .into_boxed();
-    if let Some(p) = f.patient_id {
-        q = q.filter(access_log::patient_id.eq(p));
-    }
-    if let Some(a) = &f.actor_hsa_id {
-        q = q.filter(access_log::actor_hsa_id.eq(a.clone()));
-    }
-    if let Some(u) = f.unit_id {
-        q = q.filter(access_log::unit_id.eq(u));
-    }
-    if let Some(a) = &f.action {
-        q = q.filter(access_log::action.eq(a.clone()));
-    }
-    if let Some(o) = &f.outcome {
-        q = q.filter(access_log::outcome.eq(o.clone()));
-    }
-    if let Some(from) = f.from {
-        q = q.filter(access_log::at.ge(from));
-    }
-    if let Some(to) = f.to {
-        q = q.filter(access_log::at.lt(to));
-    }
-    if let Some((at, id)) = f.before {
-        q = q.filter(
-            access_log::at
-                .le(at)
-                .and(access_log::at.lt(at).or(access_log::id.lt(id))),
-        );
-    }
-    q.order((access_log::at.desc(), access_log::id.desc()))
-        .limit(f.limit)
-        .load(conn)
+/// The review's query for `f`: one page of entries, newest first.
+///
+/// Every filter is an index range on one month partition after another (the primary key
+/// `(at, id)`, or `(patient_id | actor_hsa_id | unit_id, at, id)`), merged newest first, and
+/// a time range or cursor prunes the months outside it when the statement runs — also with
+/// the generic plans the pool's sessions use (tests/api/access_log_retention.rs).
+macro_rules! list_query {
+    ($f:expr) => {{
+        let f: &AccessLogFilter = $f;
+        let mut q = access_log::table
+            .select(AccessLogRow::as_select())
+            .into_boxed::<diesel::pg::Pg>();
+        if let Some(p) = f.patient_id {
+            q = q.filter(access_log::patient_id.eq(p));
+        }
+        if let Some(a) = &f.actor_hsa_id {
+            q = q.filter(access_log::actor_hsa_id.eq(a.clone()));
+        }
+        if let Some(u) = f.unit_id {
+            q = q.filter(access_log::unit_id.eq(u));
+        }
+        if let Some(a) = &f.action {
+            q = q.filter(access_log::action.eq(a.clone()));
+        }
+        if let Some(o) = &f.outcome {
+            q = q.filter(access_log::outcome.eq(o.clone()));
+        }
+        if let Some(from) = f.from {
+            q = q.filter(access_log::at.ge(from));
+        }
+        if let Some(to) = f.to {
+            q = q.filter(access_log::at.lt(to));
+        }
+        if let Some((at, id)) = f.before {
+            q = q.filter(
+                access_log::at
+                    .le(at)
+                    .and(access_log::at.lt(at).or(access_log::id.lt(id))),
+            );
+        }
+        q.order((access_log::at.desc(), access_log::id.desc()))
+            .limit(f.limit)
+    }};
 }
 
-/// Deletes entries older than five years (the only removal the table allows).
+/// One page of entries, newest first.
+pub fn list(conn: &mut PgConnection, f: &AccessLogFilter) -> QueryResult<Vec<AccessLogRow>> {
+    list_query!(f).load(conn)
+}
+
+/// The SQL [`list`] sends for `f`, without the bind values (for the plan checks in tests).
+pub fn list_sql(f: &AccessLogFilter) -> String {
+    let text = diesel::debug_query::<diesel::pg::Pg, _>(&list_query!(f)).to_string();
+    match text.split_once(" -- binds:") {
+        Some((sql, _)) => sql.to_string(),
+        None => text,
+    }
+}
+
+/// Removes the entries older than five years, in batches, without reporting progress; how
+/// many (`purge::purge` is the purge with a retention and progress).
 pub fn purge_older_than_five_years(conn: &mut PgConnection) -> QueryResult<usize> {
-    use diesel::connection::SimpleConnection;
-    conn.transaction(|conn| {
-        conn.batch_execute("SET LOCAL samverkan.audit_purge = 'on'")?;
-        diesel::sql_query("DELETE FROM access_log WHERE at < now() - interval '5 years'")
-            .execute(conn)
-    })
+    let report = purge::purge(
+        conn,
+        crate::domain::log_retention::Retention::MINIMUM,
+        purge::DEFAULT_BATCH,
+        &mut |_| std::ops::ControlFlow::Continue(()),
+    )?;
+    Ok(report.entries_removed() as usize)
 }
 
 /// Entries of webhook deliveries that reached their receivers, one per delivery, column by
