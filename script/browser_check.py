@@ -108,7 +108,8 @@ UNLABELLED_JS = """
 # Per category: recept 10 sent / 9 answered / 0 cancelled; provtagning 5/4/1; uppföljning 2/2/0;
 # bokning 3/0/1.
 #
-# message_answer_times, working time to the first answer in quarter hours (h = quarter / 4):
+# message_answer_histograms, working time to the first answer in quarter hours (h = quarter / 4),
+# one row of sorted arrays per day, parties, category and shard:
 #   R1: q8 (2 h) ×2, q18 (4,5 h), q36 (9 h), q250 (62,5 h)   R2: q36 (9 h), q100 (25 h)
 #   R3: q6 (1,5 h)                                           R4: q8, q18, q36 (shard 1), q100
 #   R6: q30 (7,5 h), q45 (11,25 h)                           R7: q300 (75 h)
@@ -158,8 +159,10 @@ FROM (VALUES
   ('2026-11-24', '2026-12-03', 'hy', 'vc', 'uppfoljning', 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0)
 ) AS v(sent_on, due_on, sn, rn, category, shard, sent, cwp, cwr, co, answered, in_time, utf, ej, kb, none)
 JOIN unit_of s ON s.name = v.sn JOIN unit_of r ON r.name = v.rn;
-INSERT INTO message_answer_times (sent_on, sender_unit_id, recipient_unit_id, category, quarter, shard, n)
-SELECT v.sent_on::date, s.id, r.id, v.category, v.quarter, v.shard, v.n
+INSERT INTO message_answer_histograms (sent_on, sender_unit_id, recipient_unit_id, category, shard,
+    quarters, counts)
+SELECT v.sent_on::date, s.id, r.id, v.category, v.shard,
+       array_agg(v.quarter ORDER BY v.quarter), array_agg(v.n ORDER BY v.quarter)
 FROM (VALUES
   ('2026-10-05', 'k',  'vc', 'recept',        8, 0, 2),
   ('2026-10-05', 'k',  'vc', 'recept',       18, 0, 1),
@@ -176,7 +179,8 @@ FROM (VALUES
   ('2026-11-17', 'vc', 'k',  'provtagning',  45, 0, 1),
   ('2026-11-24', 'hy', 'vc', 'uppfoljning', 300, 0, 1)
 ) AS v(sent_on, sn, rn, category, quarter, shard, n)
-JOIN unit_of s ON s.name = v.sn JOIN unit_of r ON r.name = v.rn;
+JOIN unit_of s ON s.name = v.sn JOIN unit_of r ON r.name = v.rn
+GROUP BY v.sent_on, s.id, r.id, v.category, v.shard;
 INSERT INTO rule_refusals (at, refused_on, sender_unit_id, recipient_unit_id, category, operation, rule_code)
 SELECT (v.day || ' 10:00 Europe/Stockholm')::timestamptz, v.day::date, s.id, r.id, v.category, v.op, v.rule
 FROM (VALUES
@@ -395,7 +399,7 @@ def statistik_checks(browser, args, shots):
     """The dashboard against STATISTIK_FIXTURE, as the statistik persona."""
     stat_token, nurse_token = os.environ["STATISTIK_TOKEN"], os.environ["NURSE_TOKEN"]
     fixture_ok = check("statistik: fixture", "STATISTIK_FIXTURE written to the statistics tables with psql",
-                       lambda: (load_statistik_fixture() or True, "message_stats 8 rows, message_answer_times 14, "
+                       lambda: (load_statistik_fixture() or True, "message_stats 8 rows, message_answer_histograms 7, "
                                                                     "rule_refusals 10"))
     stat = Person(browser, "statistiker", args.base)
     sp = stat.page
