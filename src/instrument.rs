@@ -118,6 +118,23 @@ fn initialise_known_series() {
     }
 }
 
+/// How often recorded histogram samples are folded into their buckets.
+pub const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Folds the histograms' recorded samples into their buckets every [`UPKEEP_EVERY`]. The
+/// recorder keeps each sample until upkeep runs (a scrape runs it too); without this task a
+/// server nobody scrapes grew by the samples of every request: peak RSS under the benchmark
+/// went from 77 MB to 100 MB.
+pub fn spawn_upkeep() {
+    actix_web::rt::spawn(async {
+        let mut tick = tokio::time::interval(UPKEEP_EVERY);
+        loop {
+            tick.tick().await;
+            handle().run_upkeep();
+        }
+    });
+}
+
 /// HELP texts, shown by the exporter.
 fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};

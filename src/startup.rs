@@ -250,6 +250,7 @@ pub async fn run(config: crate::config::Config, state: AppState) -> std::io::Res
     let state = web::Data::new(state);
     spawn_housekeeping(state.pool.clone());
     spawn_statistics(state.pool.clone());
+    crate::instrument::spawn_upkeep();
     // Every process delivers webhooks unless told not to; replicas share the due deliveries
     // (SKIP LOCKED). The client is built either way, so a bad CA file stops every process.
     let dispatcher = crate::webhooks::dispatcher::Dispatcher::new(
