@@ -663,11 +663,11 @@ pub fn percentiles(
         .load(conn)?;
     let mut all = Histogram::default();
     let mut by_key: HashMap<GroupKeys, Histogram> = HashMap::new();
-    for row in &rows {
+    for row in rows {
         all.add(&row.quarters, &row.counts);
         if !groups.is_empty() {
             by_key
-                .entry(row.key.clone())
+                .entry(row.key)
                 .or_default()
                 .add(&row.quarters, &row.counts);
         }

@@ -182,21 +182,13 @@ async fn a_malformed_id_in_the_path_is_404_and_a_bad_query_is_400() {
 #[actix_web::test]
 async fn a_panicking_handler_answers_500_problem_json_and_the_server_stays_up() {
     use actix_web::{test, web};
-    use samverkan::auth::JwtVerifier;
-    use samverkan::state::AppState;
 
     let db = crate::helpers::TestDb::new();
-    let state = AppState {
-        pool: samverkan::db::build_pool(&db.url, 2, std::time::Duration::from_secs(2)),
-        verifier: JwtVerifier::new(&crate::helpers::jwt_config()).unwrap(),
-        body_limit: 65536,
-        narcotics: Default::default(),
-        clock: samverkan::clock::Clock::system(),
-        webhook_policy: Default::default(),
-        cors_origins: Vec::new(),
-        streams: Default::default(),
-        metrics_on_api_port: true,
-    };
+    let state = crate::helpers::app_state(samverkan::db::build_pool(
+        &db.url,
+        2,
+        std::time::Duration::from_secs(2),
+    ));
     let app = test::init_service(samverkan::startup::build_app(web::Data::new(state)).route(
         "/test/panic",
         web::get().to(|| async { panic!("deliberate test panic") as &'static str }),

@@ -433,6 +433,23 @@ impl AppAt {
     }
 }
 
+/// The state the server builds, on `pool`, with the test settings: the test token issuer, a
+/// 64 KiB body limit, the system clock, the default webhook policy and stream bounds, no CORS,
+/// `/metrics` on the API's port. Tests change what they need with `..app_state(pool)`.
+pub fn app_state(pool: DbPool) -> AppState {
+    AppState {
+        pool,
+        verifier: JwtVerifier::new(&jwt_config()).expect("verifier"),
+        body_limit: 64 * 1024,
+        narcotics: Default::default(),
+        clock: samverkan::clock::Clock::system(),
+        webhook_policy: Default::default(),
+        cors_origins: Vec::new(),
+        streams: Default::default(),
+        metrics_on_api_port: true,
+    }
+}
+
 /// The application under test, on its own database.
 pub struct TestApp {
     pub db: TestDb,
@@ -526,15 +543,12 @@ impl TestApp {
         let verifier = JwtVerifier::new(&jwt).expect("verifier");
         let idp_keys = verifier.provider().cloned();
         let state = AppState {
-            pool: pool.clone(),
             verifier,
             body_limit,
-            narcotics: Default::default(),
             clock,
             webhook_policy,
             cors_origins,
-            streams: Default::default(),
-            metrics_on_api_port: true,
+            ..app_state(pool.clone())
         };
         let app = test::init_service(startup::build_app(web::Data::new(state))).await;
         let app = std::rc::Rc::new(app);
@@ -569,15 +583,8 @@ impl TestApp {
     /// moment.
     pub async fn at(&self, at: time::OffsetDateTime) -> AppAt {
         let state = AppState {
-            pool: self.pool.clone(),
-            verifier: JwtVerifier::new(&jwt_config()).expect("verifier"),
-            body_limit: 64 * 1024,
-            narcotics: Default::default(),
             clock: samverkan::clock::Clock::fixed(at),
-            webhook_policy: Default::default(),
-            cors_origins: Vec::new(),
-            streams: Default::default(),
-            metrics_on_api_port: true,
+            ..app_state(self.pool.clone())
         };
         let app =
             std::rc::Rc::new(test::init_service(startup::build_app(web::Data::new(state))).await);

@@ -317,25 +317,13 @@ async fn open_long_polls_are_counted_while_they_wait() {
 #[actix_web::test]
 async fn a_503_is_counted_by_its_cause() {
     use actix_web::{test, web};
-    use samverkan::auth::JwtVerifier;
-    use samverkan::state::AppState;
 
     // A pool whose database never answers: every request that needs it is a 503 `database`.
-    let state = AppState {
-        pool: samverkan::db::build_pool(
-            "postgres://postgres@127.0.0.1:1/none",
-            1,
-            std::time::Duration::from_millis(300),
-        ),
-        verifier: JwtVerifier::new(&jwt_config()).unwrap(),
-        body_limit: 65536,
-        narcotics: Default::default(),
-        clock: samverkan::clock::Clock::system(),
-        webhook_policy: Default::default(),
-        cors_origins: Vec::new(),
-        streams: Default::default(),
-        metrics_on_api_port: true,
-    };
+    let state = app_state(samverkan::db::build_pool(
+        "postgres://postgres@127.0.0.1:1/none",
+        1,
+        std::time::Duration::from_millis(300),
+    ));
     let app = test::init_service(samverkan::startup::build_app(web::Data::new(state))).await;
     let count = |text: &str| {
         value(
